@@ -1,0 +1,11 @@
+export {
+  attributes,
+  billingMode,
+  createTableInput,
+  type IndexDefinition,
+  type IndexId,
+  indexes,
+  stream,
+  TABLE_NAME_DEFAULT,
+} from './definition.ts';
+export { collections, indexKeys, type Key, keys, PARTICIPANT_SHARDS, shardOf } from './keys.ts';
