@@ -5,10 +5,10 @@
  * PARTICIPANT_SHARDS index partitions so one large tenant has no single hot key.
  */
 
-export interface Key {
+export type Key = {
   PK: string;
   SK: string;
-}
+};
 
 export const PARTICIPANT_SHARDS = 8;
 
@@ -34,9 +34,15 @@ export const keys = {
     PK: `${tenant(tenantId)}#PROG#${programmeId}`,
     SK: `GROUP#${id}`,
   }),
-  participant: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#P#${id}`, SK: 'PARTICIPANT' }),
+  participant: (tenantId: string, id: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${id}`,
+    SK: 'PARTICIPANT',
+  }),
   /** Uniqueness guard: one participant per identity-code hash in a tenant. */
-  identityCode: (tenantId: string, hash: string): Key => ({ PK: `${tenant(tenantId)}#HETU#${hash}`, SK: 'HETU' }),
+  identityCode: (tenantId: string, hash: string): Key => ({
+    PK: `${tenant(tenantId)}#HETU#${hash}`,
+    SK: 'HETU',
+  }),
   milestone: (tenantId: string, participantId: string, id: string): Key => ({
     PK: `${tenant(tenantId)}#P#${participantId}`,
     SK: `MS#${id}`,
@@ -46,7 +52,10 @@ export const keys = {
     PK: `${tenant(tenantId)}#P#${participantId}`,
     SK: `OPEN#${programmeId}`,
   }),
-  enrolment: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#ENR#${id}`, SK: 'ENROLMENT' }),
+  enrolment: (tenantId: string, id: string): Key => ({
+    PK: `${tenant(tenantId)}#ENR#${id}`,
+    SK: 'ENROLMENT',
+  }),
   session: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#SES#${id}`, SK: 'SESSION' }),
   attendance: (tenantId: string, sessionId: string, participantId: string): Key => ({
     PK: `${tenant(tenantId)}#SES#${sessionId}`,
@@ -105,7 +114,8 @@ export const indexKeys = {
     GSI3PK: `${tenant(tenantId)}#GROUP#${groupId}#ENR`,
     GSI3SK: enrolmentId,
   }),
-  enrolmentsOfGroupPartition: (tenantId: string, groupId: string) => `${tenant(tenantId)}#GROUP#${groupId}#ENR`,
+  enrolmentsOfGroupPartition: (tenantId: string, groupId: string) =>
+    `${tenant(tenantId)}#GROUP#${groupId}#ENR`,
   /** GSI1: sessions of a programme by start time. */
   sessionByProgramme: (tenantId: string, programmeId: string, startsAt: string, sessionId: string) => ({
     GSI1PK: `${tenant(tenantId)}#PROG#${programmeId}#SES`,
@@ -120,7 +130,12 @@ export const indexKeys = {
   }),
   sessionsOfGroupPartition: (tenantId: string, groupId: string) => `${tenant(tenantId)}#GROUP#${groupId}#SES`,
   /** GSI1: a participant's attendance history by session start time. */
-  attendanceByParticipant: (tenantId: string, participantId: string, startsAt: string, sessionId: string) => ({
+  attendanceByParticipant: (
+    tenantId: string,
+    participantId: string,
+    startsAt: string,
+    sessionId: string,
+  ) => ({
     GSI1PK: `${tenant(tenantId)}#P#${participantId}#ATT`,
     GSI1SK: `${startsAt}#${sessionId}`,
   }),

@@ -1,0 +1,132 @@
+/** The API as one Hono app: the same app runs in Lambda and locally. */
+
+import { swaggerUI } from '@hono/swagger-ui';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from '@polku/domain';
+import { IdempotencyRecordExists } from '@polku/storage';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import type { AppConfig } from './config.ts';
+import { authenticate } from './http/authenticate.ts';
+import type { AppEnv } from './http/env.ts';
+import { idempotency, replayAfterRace } from './http/idempotency.ts';
+import { isProblem, problemOf, problemOfHttpException, validationError } from './http/problem.ts';
+import { registerEnrolments } from './routes/enrolments.ts';
+import { registerFundingProjects } from './routes/funding-projects.ts';
+import { registerOrganisations } from './routes/organisations.ts';
+import { registerParticipants } from './routes/participants.ts';
+import { registerProgrammes } from './routes/programmes.ts';
+import { registerPublic } from './routes/public.ts';
+import { registerSessions } from './routes/sessions.ts';
+import { registerTemplates } from './routes/templates.ts';
+
+export const API_VERSION = '1.0.0';
+const PUBLIC_V1 = new Set(['/v1/oauth/token', '/v1/openapi.json']);
+
+export function createApp(config: AppConfig) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.target, result.error);
+    },
+  });
+
+  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
+  app.use(async (c, next) => {
+    c.set('config', config);
+    const started = performance.now();
+    await next();
+    // Route patterns and ids only: no personal data in logs.
+    config.log({
+      level: c.res.status >= 500 ? 'error' : 'info',
+      msg: 'request',
+      requestId: c.var.requestId,
+      tenantId: c.var.principal?.tenantId,
+      role: c.var.principal?.role,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Math.round(performance.now() - started),
+    });
+  });
+  app.use(
+    bodyLimit({
+      maxSize: config.maxBodyBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(`The request body is larger than ${config.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  app.use('/v1/*', async (c, next) => {
+    if (PUBLIC_V1.has(c.req.path)) return next();
+    return authenticate(c, async () => {
+      await idempotency(c, next);
+    });
+  });
+
+  registerPublic(app);
+  registerTemplates(app);
+  registerOrganisations(app);
+  registerFundingProjects(app);
+  registerProgrammes(app);
+  registerParticipants(app);
+  registerEnrolments(app);
+  registerSessions(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An access token from POST /v1/oauth/token (client credentials).',
+  });
+  app.doc31('/v1/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Polku API',
+      version: API_VERSION,
+      description:
+        'Coaching programmes, referrals and outcomes for public employment services. ' +
+        'Errors are RFC 9457 problem documents; lists page with limit and an opaque cursor; ' +
+        'POST accepts Idempotency-Key; updates require If-Match.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/v1/openapi.json', title: 'Polku API' }));
+
+  const routes = app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[^/]+/g, '[^/]+')}$`) }));
+  app.notFound((c) => {
+    const allowed = [...new Set(routes.filter((r) => r.pattern.test(c.req.path)).map((r) => r.method))];
+    if (allowed.length > 0) {
+      const response = problemOf(c, new MethodNotAllowedError(`${c.req.method} is not allowed here`));
+      response.headers.set('Allow', allowed.join(', '));
+      return response;
+    }
+    return problemOf(c, new NotFoundError(`No route ${c.req.method} ${c.req.path}`));
+  });
+
+  app.onError(async (error, c) => {
+    if (error instanceof IdempotencyRecordExists) {
+      const replayed = await replayAfterRace(c).catch((e: unknown) =>
+        isProblem(e) ? problemOf(c, e) : undefined,
+      );
+      if (replayed) return replayed;
+    }
+    if (isProblem(error)) return problemOf(c, error);
+    if (error instanceof HTTPException) return problemOfHttpException(c, error);
+    config.log({
+      level: 'error',
+      msg: 'unhandled error',
+      requestId: c.var.requestId,
+      error: error.name,
+      // The message of an SDK or runtime error carries no request data; the stack helps operators.
+      detail: error.message,
+      stack: error.stack,
+    });
+    return problemOfHttpException(c, new HTTPException(500, { message: 'Something went wrong on our side' }));
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

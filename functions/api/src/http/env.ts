@@ -1,0 +1,15 @@
+import type { Principal } from '@polku/auth';
+import type { IdempotencyRequest } from '@polku/storage';
+import type { Context } from 'hono';
+import type { AppConfig } from '../config.ts';
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    config: AppConfig;
+    principal: Principal;
+    idempotency: IdempotencyRequest | undefined;
+  };
+}
+
+export type AppContext = Context<AppEnv>;

@@ -1,0 +1,153 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { schemas, ValidationError } from '@polku/domain';
+import {
+  createEnrolment,
+  type EnrolmentFilter,
+  getEnrolment,
+  getGroup,
+  getParticipant,
+  listEnrolments,
+  programmes,
+  transitionEnrolment,
+} from '@polku/storage';
+import type { AppContext, AppEnv } from '../http/env.ts';
+import { expectedVersion } from '../http/etag.ts';
+import { pageOf, pageRequest } from '../http/paging.ts';
+import { referenced } from '../http/references.ts';
+import { responder, sendResource } from '../http/respond.ts';
+import { json, jsonBody, route } from '../http/route.ts';
+
+const tag = 'Enrolments';
+const location = (e: { id: string }) => `/v1/enrolments/${e.id}`;
+
+/** Today's date in Finland, the default effective date of a stage. */
+export function today(c: AppContext): string {
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Helsinki' }).format(c.var.config.now());
+}
+
+export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/enrolments',
+      tag,
+      permission: 'enrolments:read',
+      summary: 'Enrolments of a participant, a programme or a group',
+      description: 'Give exactly one of participantId, programmeId or groupId.',
+      request: { query: schemas.ListQuery.extend(schemas.EnrolmentListQuery.shape) },
+      responses: { 200: json(schemas.page(schemas.Enrolment, 'EnrolmentPage'), 'A page of enrolments') },
+    }),
+    async (c) => {
+      const { participantId, programmeId, groupId, ...query } = c.req.valid('query');
+      const given = [
+        participantId && { participantId },
+        programmeId && { programmeId },
+        groupId && { groupId },
+      ];
+      const filters = given.filter(Boolean) as EnrolmentFilter[];
+      if (filters.length !== 1) {
+        throw new ValidationError('filter by exactly one of participantId, programmeId or groupId', [
+          { field: 'query', message: 'give exactly one of participantId, programmeId, groupId' },
+        ]);
+      }
+      const filter = filters[0]!;
+      const scope = filter as Record<string, string>;
+      const { db } = c.var.config;
+      const result = await listEnrolments(db, c.var.principal.tenantId, filter, pageRequest(c, query, scope));
+      return c.json(pageOf(c, result, scope), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/enrolments',
+      tag,
+      permission: 'enrolments:write',
+      summary: 'Enrol a participant in a programme (and a group)',
+      description:
+        'Entering stage enrolled or active takes a seat in the group: a full group is refused with 409 ' +
+        'unless its capacity is raised. One open enrolment per participant and programme.',
+      request: { body: jsonBody(schemas.EnrolmentCreate) },
+      responses: { 201: json(schemas.Enrolment, 'Created') },
+    }),
+    async (c) => {
+      const input = c.req.valid('json');
+      const { db } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      await referenced('participantId', getParticipant(db, tenantId, input.participantId));
+      await referenced('programmeId', programmes.get(db, tenantId, input.programmeId));
+      const group = input.groupId
+        ? await referenced('groupId', getGroup(db, tenantId, input.programmeId, input.groupId))
+        : undefined;
+      const reply = responder(c, 201, location);
+      const enrolment = await createEnrolment(
+        db,
+        tenantId,
+        {
+          participantId: input.participantId,
+          programmeId: input.programmeId,
+          groupId: input.groupId ?? null,
+          coachId: input.coachId,
+          stage: input.stage,
+          date: input.date ?? today(c),
+          actor: c.var.principal.clientId,
+        },
+        group,
+        reply.options,
+      );
+      return reply.send(enrolment);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/enrolments/{id}',
+      tag,
+      permission: 'enrolments:read',
+      summary: 'One enrolment with its stage history',
+      request: { params: schemas.IdParam },
+      responses: { 200: json(schemas.Enrolment, 'The enrolment, with its ETag') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      return sendResource(await getEnrolment(c.var.config.db, c.var.principal.tenantId, id));
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/enrolments/{id}/stage',
+      tag,
+      permission: 'enrolments:write',
+      ifMatch: true,
+      summary: 'Move an enrolment to its next stage',
+      description:
+        'applied → waitlisted → enrolled → active → completed | discontinued (reason required). ' +
+        'An illegal move is refused with 409 listing the allowed stages.',
+      request: { params: schemas.IdParam, body: jsonBody(schemas.EnrolmentTransition) },
+      responses: { 200: json(schemas.Enrolment, 'Moved') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const input = c.req.valid('json');
+      const reply = responder(c, 200);
+      const enrolment = await transitionEnrolment(
+        c.var.config.db,
+        c.var.principal.tenantId,
+        id,
+        {
+          stage: input.stage,
+          reason: input.reason,
+          date: input.date ?? today(c),
+          actor: c.var.principal.clientId,
+        },
+        expectedVersion(c),
+        reply.options,
+      );
+      return reply.send(enrolment);
+    },
+  );
+}

@@ -1,0 +1,164 @@
+import { createHmac } from 'node:crypto';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { canonicalIdentityCode, schemas, ValidationError } from '@polku/domain';
+import {
+  createMilestone,
+  createParticipant,
+  getEnrolment,
+  getParticipant,
+  listMilestones,
+  listParticipants,
+  type ParticipantListPosition,
+  updateParticipant,
+} from '@polku/storage';
+import type { AppEnv } from '../http/env.ts';
+import { expectedVersion } from '../http/etag.ts';
+import { pageOf, pageRequest, readCursor, writeCursor } from '../http/paging.ts';
+import { referenced } from '../http/references.ts';
+import { responder, sendResource } from '../http/respond.ts';
+import { json, jsonBody, route } from '../http/route.ts';
+
+const tag = 'Participants';
+
+/** Keyed hash: equal codes in a tenant collide, yet the table alone does not reveal the code. */
+function identityCodeHash(key: Buffer, tenantId: string, code: string): string {
+  return createHmac('sha256', key)
+    .update(`${tenantId}:${canonicalIdentityCode(code)}`)
+    .digest('base64url');
+}
+
+export function registerParticipants(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/participants',
+      tag,
+      permission: 'participants:read',
+      summary: 'Participants, newest first',
+      description: 'Summaries only: no contact details or ESF characteristics in lists.',
+      request: { query: schemas.ListQuery },
+      responses: {
+        200: json(schemas.page(schemas.ParticipantSummary, 'ParticipantPage'), 'A page of participants'),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const position = readCursor<ParticipantListPosition>(c, query);
+      const result = await listParticipants(c.var.config.db, c.var.principal.tenantId, query.limit, position);
+      return c.json({ items: result.items, nextCursor: writeCursor(c, result.position) }, 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/participants',
+      tag,
+      permission: 'participants:write',
+      summary: 'Register a participant',
+      description:
+        'The identity code is optional; it is validated and kept only as a keyed hash. The same code twice ' +
+        'in a tenant is refused with 409 naming the existing participant.',
+      request: { body: jsonBody(schemas.ParticipantCreate) },
+      responses: { 201: json(schemas.Participant, 'Created') },
+    }),
+    async (c) => {
+      const { identityCode, ...fields } = c.req.valid('json');
+      const { db, identityCodeKey } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      const hash = identityCode ? identityCodeHash(identityCodeKey, tenantId, identityCode) : undefined;
+      const reply = responder(c, 201, (p: { id: string }) => `/v1/participants/${p.id}`);
+      return reply.send(await createParticipant(db, tenantId, fields, hash, reply.options));
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/participants/{id}',
+      tag,
+      permission: 'participants:read',
+      summary: 'One participant',
+      request: { params: schemas.IdParam },
+      responses: { 200: json(schemas.Participant, 'The participant, with its ETag') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      return sendResource(await getParticipant(c.var.config.db, c.var.principal.tenantId, id));
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'patch',
+      path: '/v1/participants/{id}',
+      tag,
+      permission: 'participants:write',
+      ifMatch: true,
+      summary: "Change a participant's details",
+      request: { params: schemas.IdParam, body: jsonBody(schemas.ParticipantUpdate) },
+      responses: { 200: json(schemas.Participant, 'Changed') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const reply = responder(c, 200);
+      const { db } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      const patch = c.req.valid('json');
+      return reply.send(await updateParticipant(db, tenantId, id, patch, expectedVersion(c), reply.options));
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/participants/{id}/milestones',
+      tag: 'Milestones',
+      permission: 'milestones:read',
+      summary: "A participant's milestones",
+      request: { params: schemas.IdParam, query: schemas.ListQuery },
+      responses: { 200: json(schemas.page(schemas.Milestone, 'MilestonePage'), 'A page of milestones') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const { db } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      await getParticipant(db, tenantId, id);
+      const filters = { participantId: id };
+      const result = await listMilestones(db, tenantId, id, pageRequest(c, c.req.valid('query'), filters));
+      return c.json(pageOf(c, result, filters), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/participants/{id}/milestones',
+      tag: 'Milestones',
+      permission: 'milestones:write',
+      summary: 'Record a milestone (skills identified, CV, application, licence, self-assessment, ...)',
+      request: { params: schemas.IdParam, body: jsonBody(schemas.MilestoneCreate) },
+      responses: { 201: json(schemas.Milestone, 'Created') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const input = c.req.valid('json');
+      const { db } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      await getParticipant(db, tenantId, id);
+      if (input.enrolmentId) {
+        const enrolment = await referenced('enrolmentId', getEnrolment(db, tenantId, input.enrolmentId));
+        if (enrolment.participantId !== id) {
+          throw new ValidationError('the enrolment belongs to another participant', [
+            {
+              field: 'body.enrolmentId',
+              message: `enrolment ${input.enrolmentId} is not this participant's`,
+            },
+          ]);
+        }
+      }
+      const reply = responder(c, 201, (m: { id: string }) => `/v1/participants/${id}/milestones/${m.id}`);
+      return reply.send(await createMilestone(db, tenantId, { ...input, participantId: id }, reply.options));
+    },
+  );
+}

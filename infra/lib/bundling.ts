@@ -1,0 +1,48 @@
+/**
+ * How a Lambda handler is bundled, in one place: NodejsFunction uses `lambdaBundling`,
+ * `pnpm bundle:size` runs esbuild with `esbuildOptions`, so the measured bundle is the deployed one.
+ */
+import { fileURLToPath } from 'node:url';
+import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BuildOptions } from 'esbuild';
+
+/** The deployable handlers: name → entry file exporting `handler`. */
+export const functionEntries = {
+  api: fileURLToPath(new URL('../../functions/api/src/lambda.ts', import.meta.url)),
+} as const;
+
+export type FunctionName = keyof typeof functionEntries;
+
+/** Must match the Lambda runtime (NODEJS_22_X). */
+export const nodeTarget = 'node22';
+
+/** ESM output has no `require`; some CommonJS dependencies (parts of the AWS SDK) still call it. */
+export const esmRequireBanner =
+  "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Prefer packages' ESM builds so tree shaking works on them. */
+const mainFields = ['module', 'main'];
+
+/** Everything is bundled, the AWS SDK included: a pinned SDK version and a smaller cold start. */
+export const lambdaBundling: BundlingOptions = {
+  format: OutputFormat.ESM,
+  minify: true,
+  sourceMap: true,
+  target: nodeTarget,
+  externalModules: [],
+  mainFields,
+  banner: esmRequireBanner,
+};
+
+/** The same build through esbuild's JS API; like NodejsFunction, write it to an `index.mjs` outfile. */
+export const esbuildOptions: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  minify: true,
+  sourcemap: true,
+  target: nodeTarget,
+  external: [],
+  mainFields,
+  banner: { js: esmRequireBanner },
+};

@@ -1,0 +1,19 @@
+export {
+  type Deployment,
+  deploymentsFor,
+  type StageConfig,
+  type StageName,
+  stackNameOf,
+  stages,
+  validateStages,
+} from '../config/stages.ts';
+export { addPolkuStacks } from './app.ts';
+export {
+  esbuildOptions,
+  type FunctionName,
+  functionEntries,
+  lambdaBundling,
+  nodeTarget,
+} from './bundling.ts';
+export { PolkuStack, type PolkuStackProps } from './polku-stack.ts';
+export { type PolkuTableProps, polkuTable } from './table.ts';

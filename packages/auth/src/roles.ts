@@ -1,0 +1,41 @@
+/** Roles and what each may do: the one permission table every route checks against. */
+
+export const ROLES = ['platform_admin', 'tenant_admin', 'coach', 'partner', 'analyst'] as const;
+export type Role = (typeof ROLES)[number];
+
+const STAFF = ['tenant_admin', 'coach'] as const;
+const EVERY_TENANT_ROLE = ['tenant_admin', 'coach', 'partner', 'analyst'] as const;
+
+export const PERMISSIONS = {
+  'tenant:read': EVERY_TENANT_ROLE,
+  'organisations:read': EVERY_TENANT_ROLE,
+  'organisations:write': ['tenant_admin'],
+  'funding-projects:read': ['tenant_admin', 'coach', 'analyst'],
+  'funding-projects:write': ['tenant_admin'],
+  'programme-templates:read': EVERY_TENANT_ROLE,
+  'programmes:read': ['tenant_admin', 'coach', 'analyst'],
+  'programmes:write': ['tenant_admin'],
+  'groups:read': ['tenant_admin', 'coach', 'analyst'],
+  'groups:write': STAFF,
+  'participants:read': STAFF,
+  'participants:write': STAFF,
+  'milestones:read': STAFF,
+  'milestones:write': STAFF,
+  'enrolments:read': STAFF,
+  'enrolments:write': STAFF,
+  'sessions:read': STAFF,
+  'sessions:write': STAFF,
+  'attendance:read': STAFF,
+  'attendance:write': STAFF,
+  'tenants:operate': ['platform_admin'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export function roleMay(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}

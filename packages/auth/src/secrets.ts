@@ -1,0 +1,41 @@
+/**
+ * Client secrets: random, shown once, stored only as a salted scrypt hash.
+ * The cost is part of the stored string so it can be raised without invalidating old hashes.
+ */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+const COST = { N: 2 ** 14, r: 8, p: 1 };
+const KEY_LENGTH = 32;
+
+function derive(secret: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(secret, salt, KEY_LENGTH, { N, r, p, maxmem: 128 * N * r * 2 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
+  });
+}
+
+export function generateSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(secret, salt, COST.N, COST.r, COST.p);
+  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+}
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const [scheme, N, r, p, salt, expected] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !expected) return false;
+  const key = await derive(secret, Buffer.from(salt, 'base64url'), Number(N), Number(r), Number(p));
+  const want = Buffer.from(expected, 'base64url');
+  return key.length === want.length && timingSafeEqual(key, want);
+}
+
+/** A hash of nothing, to spend the same time when a client id is unknown. */
+let decoy: Promise<string> | undefined;
+export async function spendVerifyTime(secret: string): Promise<void> {
+  decoy ??= hashSecret(generateSecret());
+  await verifySecret(secret, await decoy);
+}

@@ -1,0 +1,83 @@
+/**
+ * Access tokens: short-lived ES256 JWTs. Verification pins the algorithm, issuer and audience,
+ * and the tenant is read from the token only.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { createLocalJWKSet, errors, jwtVerify, SignJWT } from 'jose';
+import { isRole, type Role } from './roles.ts';
+import { ALGORITHM, type SigningKeys } from './signing-keys.ts';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 900;
+
+export interface Principal {
+  tenantId: string;
+  role: Role;
+  /** The API client (or, later, the staff user) the token was issued to. */
+  clientId: string;
+  /** For partners: the one organisation they act for. */
+  organisationId?: string | undefined;
+}
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  ttlSeconds?: number;
+}
+
+export class TokenError extends Error {
+  override name = 'TokenError';
+}
+
+export class TokenService {
+  private readonly jwks: ReturnType<typeof createLocalJWKSet>;
+
+  constructor(
+    private readonly keys: SigningKeys,
+    private readonly settings: TokenSettings,
+  ) {
+    this.jwks = createLocalJWKSet({ keys: keys.publicJwks });
+  }
+
+  get ttlSeconds(): number {
+    return this.settings.ttlSeconds ?? ACCESS_TOKEN_TTL_SECONDS;
+  }
+
+  async issue(principal: Principal, now = Date.now()): Promise<string> {
+    const iat = Math.floor(now / 1000);
+    const claims: Record<string, unknown> = { tid: principal.tenantId, role: principal.role };
+    if (principal.organisationId) claims.org = principal.organisationId;
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: ALGORITHM, kid: this.keys.signer.kid, typ: 'at+jwt' })
+      .setIssuer(this.settings.issuer)
+      .setAudience(this.settings.audience)
+      .setSubject(principal.clientId)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + this.ttlSeconds)
+      .sign(this.keys.signer.key);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.jwks, {
+        algorithms: [ALGORITHM],
+        issuer: this.settings.issuer,
+        audience: this.settings.audience,
+        requiredClaims: ['exp', 'iat', 'sub', 'tid', 'role'],
+        clockTolerance: 5,
+      });
+      const { tid, role, org, sub } = payload;
+      if (typeof tid !== 'string' || !isRole(role) || typeof sub !== 'string') {
+        throw new TokenError('the token lacks a tenant, role or subject');
+      }
+      if (org !== undefined && typeof org !== 'string') throw new TokenError('bad organisation claim');
+      return { tenantId: tid, role, clientId: sub, organisationId: org };
+    } catch (error) {
+      if (error instanceof TokenError) throw error;
+      if (error instanceof errors.JWTExpired) throw new TokenError('the token has expired', { cause: error });
+      if (error instanceof errors.JOSEError) throw new TokenError('the token is not valid', { cause: error });
+      throw error;
+    }
+  }
+}

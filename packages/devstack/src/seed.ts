@@ -1,0 +1,264 @@
+/**
+ * The demo tenant: the seeds' partner organisations and funding projects, the five programmes,
+ * groups, synthetic participants, enrolments, schedules and attendance. Written through the API
+ * itself so the demo data obeys every rule real data does. Idempotent: a second run changes nothing.
+ */
+import type { App, AppConfig } from '@polku/api';
+import { generateSecret, hashSecret, type Role } from '@polku/auth';
+import { PROGRAMME_TEMPLATES } from '@polku/domain';
+import { createClient, createTenant, findTenant } from '@polku/storage';
+
+export const DEMO_TENANT_ID = '01KAQ0DEM0000000000000000T';
+
+export type DemoCredentials = Record<string, { clientId: string; clientSecret: string }>;
+
+const ORGANISATIONS = [
+  { name: 'North Karelia Employment Services', kind: 'employment-services', municipality: 'Joensuu' },
+  { name: 'Ohjaamo Joensuu', kind: 'one-stop-guidance-centre', municipality: 'Joensuu' },
+  { name: 'Riveria', kind: 'education-provider', municipality: 'Joensuu' },
+  { name: 'Honkalampi Foundation – KASKI Työvalmennus', kind: 'foundation', municipality: 'Joensuu' },
+  { name: 'ELY Centre for North Karelia', kind: 'ely-centre', municipality: 'Joensuu' },
+  { name: 'Municipality of Ii – technical services', kind: 'employer', municipality: 'Ii' },
+  { name: 'Omnia', kind: 'education-provider', municipality: 'Espoo' },
+] as const;
+
+const FUNDING_PROJECTS = [
+  { code: 'S20168', name: 'Ohjaamo 2.0', axis: '3. Employment and labour mobility', so: '6.1' },
+  {
+    code: 'S20738',
+    name: 'Career planning',
+    axis: '4. Education, professional skills and lifelong learning',
+    so: '9.1',
+  },
+  { code: 'S20665', name: 'Small-group coaching', axis: '3. Employment and labour mobility', so: '6.1' },
+  {
+    code: 'S20708',
+    name: 'Job coaching in Ii',
+    axis: '5. Social inclusion and combating poverty',
+    so: '10.1',
+  },
+];
+
+const FIRST = [
+  'Aino',
+  'Eetu',
+  'Helmi',
+  'Juho',
+  'Lotta',
+  'Mikko',
+  'Sara',
+  'Onni',
+  'Iida',
+  'Ville',
+  'Amina',
+  'Omar',
+];
+const LAST = ['Korhonen', 'Virtanen', 'Mäkinen', 'Nieminen', 'Hämäläinen', 'Laine', 'Heikkinen', 'Koskinen'];
+
+async function call(app: App, token: string, method: string, path: string, body?: unknown, headers = {}) {
+  const response = await app.request(path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  if (!response.ok)
+    throw new Error(`seeding ${method} ${path} failed: ${response.status} ${JSON.stringify(json)}`);
+  return json as Record<string, unknown> & { id: string; version: number };
+}
+
+/**
+ * The demo tenant's data. Every write carries an Idempotency-Key, and the tenant item is written
+ * last, so a run cut off halfway is completed by the next one without duplicates.
+ */
+async function seedDemoData(app: App, config: AppConfig, today: Date): Promise<void> {
+  const token = await config.tokens.issue({
+    tenantId: DEMO_TENANT_ID,
+    role: 'tenant_admin',
+    clientId: 'seed',
+  });
+  const post = (path: string, body: unknown, key: string) =>
+    call(app, token, 'POST', path, body, { 'Idempotency-Key': `seed-${key}` });
+
+  const organisations = [];
+  for (const [i, organisation] of ORGANISATIONS.entries()) {
+    organisations.push(await post('/v1/organisations', organisation, `org-${i}`));
+  }
+  const funding = [];
+  for (const project of FUNDING_PROJECTS) {
+    funding.push(
+      await post(
+        '/v1/funding-projects',
+        {
+          code: project.code,
+          name: project.name,
+          priorityAxis: project.axis,
+          specificObjective: project.so,
+          fundingAuthority: 'ELY Centre',
+          periodStart: '2024-01-01',
+          periodEnd: '2027-12-31',
+        },
+        `fp-${project.code}`,
+      ),
+    );
+  }
+  const runner = organisations[1]!.id;
+  const programmes = [];
+  for (const [i, template] of PROGRAMME_TEMPLATES.entries()) {
+    programmes.push(
+      await post(
+        '/v1/programmes',
+        {
+          templateId: template.id,
+          organisationId: i === 3 ? organisations[5]!.id : runner,
+          ...(funding[i] ? { fundingProjectId: funding[i].id } : {}),
+          startDate: '2026-01-01',
+        },
+        `programme-${template.id}`,
+      ),
+    );
+  }
+  const smallGroups = programmes[2]!;
+  const group = await post(
+    `/v1/programmes/${smallGroups.id}/groups`,
+    { name: 'Tuesday group', leaderName: 'Group leader', meetingDays: ['TU'] },
+    'group-small',
+  );
+
+  const start = new Date(today.getTime() - 56 * 86_400_000).toISOString().slice(0, 10);
+  for (let i = 0; i < 24; i++) {
+    const participant = await post(
+      '/v1/participants',
+      {
+        firstName: FIRST[i % FIRST.length],
+        lastName: LAST[i % LAST.length],
+        birthDate: `${1990 + (i % 15)}-0${1 + (i % 9)}-1${i % 10}`,
+        municipality: i % 3 === 0 ? 'Joensuu' : 'Ii',
+        email: `participant${i}@example.invalid`,
+        esf: {
+          gender: i % 5 === 0 ? 'non-binary' : i % 2 === 0 ? 'woman' : 'man',
+          labourMarketStatus: i % 4 === 0 ? 'inactive' : 'unemployed',
+          iscedLevel: i % 8,
+          foreignBackground: i % 6 === 0,
+          thirdCountNational: i % 12 === 0,
+          rural: i % 3 === 1,
+        },
+      },
+      `participant-${i}`,
+    );
+    const programme = i < 4 ? smallGroups : programmes[i % programmes.length]!;
+    await post(
+      '/v1/enrolments',
+      {
+        participantId: participant.id,
+        programmeId: programme.id,
+        ...(i < 4 ? { groupId: group.id } : {}),
+        coachId: 'demo-coach',
+        stage: 'active',
+        date: start,
+      },
+      `enrolment-${i}`,
+    );
+  }
+  const schedule = (await post(
+    '/v1/sessions/schedule',
+    {
+      programmeId: smallGroups.id,
+      groupId: group.id,
+      kind: 'group-coaching',
+      durationMinutes: 120,
+      startDate: start,
+      time: '10:00',
+      phases: [{ frequency: 'weekly', interval: 1, days: ['TU'], count: 12 }],
+    },
+    'schedule-small',
+  )) as unknown as { items: { id: string; version: number; startsAt: string }[] };
+  const members = (await call(app, token, 'GET', `/v1/enrolments?groupId=${group.id}`)) as unknown as {
+    items: { participantId: string }[];
+  };
+  const statuses = ['present', 'present', 'excused-absence', 'unexcused-absence'] as const;
+  for (const [n, session] of schedule.items.entries()) {
+    if (new Date(session.startsAt) > today) break;
+    await call(
+      app,
+      token,
+      'PUT',
+      `/v1/sessions/${session.id}/attendance`,
+      {
+        records: members.items.map((m, i) => ({
+          participantId: m.participantId,
+          status: statuses[(n + i) % 4 === 3 && i === 3 ? 3 : (n + i) % 3 === 2 ? 2 : 0],
+        })),
+      },
+      { 'If-Match': `"${session.version}"` },
+    );
+  }
+}
+
+const DEMO_ROLES: { role: Role; organisation?: string }[] = [
+  { role: 'tenant_admin' },
+  { role: 'coach' },
+  { role: 'partner', organisation: 'Honkalampi Foundation – KASKI Työvalmennus' },
+  { role: 'analyst' },
+];
+
+export interface SeedResult {
+  seeded: boolean;
+  credentials: DemoCredentials;
+}
+
+/**
+ * Seeds the demo tenant if it is absent, and makes one API client per role unless `existing`
+ * credentials still work. Client secrets exist in clear only in the returned credentials.
+ */
+export async function seedDemo(
+  app: App,
+  config: AppConfig,
+  existing: DemoCredentials | undefined,
+  today = new Date(),
+): Promise<SeedResult> {
+  let seeded = false;
+  if (!(await findTenant(config.db, DEMO_TENANT_ID))) {
+    await seedDemoData(app, config, today);
+    await createTenant(
+      config.db,
+      {
+        name: 'Demo employment area',
+        kind: 'employment-area',
+        businessId: '0201256-6',
+        region: config.region,
+        status: 'active',
+      },
+      { id: DEMO_TENANT_ID },
+    );
+    seeded = true;
+  }
+  if (
+    existing &&
+    !seeded &&
+    DEMO_ROLES.every(({ role }) => existing[role]?.clientId.startsWith(DEMO_TENANT_ID))
+  ) {
+    return { seeded, credentials: existing };
+  }
+  const token = await config.tokens.issue({
+    tenantId: DEMO_TENANT_ID,
+    role: 'tenant_admin',
+    clientId: 'seed',
+  });
+  const organisations = (await call(app, token, 'GET', '/v1/organisations?limit=100')) as unknown as {
+    items: { id: string; name: string }[];
+  };
+  const credentials: DemoCredentials = {};
+  for (const { role, organisation } of DEMO_ROLES) {
+    const clientSecret = generateSecret();
+    const organisationId = organisation && organisations.items.find((o) => o.name === organisation)?.id;
+    const client = await createClient(
+      config.db,
+      DEMO_TENANT_ID,
+      { name: `Demo ${role}`, role, ...(organisationId ? { organisationId } : {}) },
+      await hashSecret(clientSecret),
+    );
+    credentials[role] = { clientId: client.clientId, clientSecret };
+  }
+  return { seeded, credentials };
+}

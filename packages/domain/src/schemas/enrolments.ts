@@ -1,0 +1,61 @@
+import * as z from 'zod';
+import { ENROLMENT_STAGES } from '../enrolment-stages.ts';
+import { Id, IsoDate, resourceMeta, Timestamp, text } from './common.ts';
+
+export const EnrolmentStage = z.enum(ENROLMENT_STAGES);
+
+export const EnrolmentCreate = z
+  .strictObject({
+    participantId: Id,
+    programmeId: Id,
+    groupId: Id.optional(),
+    coachId: text(200).meta({ description: 'The responsible coach (staff user or client id).' }),
+    stage: z.enum(['applied', 'waitlisted', 'enrolled', 'active']).default('applied'),
+    date: IsoDate.optional().meta({ description: 'When the stage took effect; defaults to today.' }),
+  })
+  .meta({ id: 'EnrolmentCreate' });
+
+export const EnrolmentTransition = z
+  .strictObject({
+    stage: EnrolmentStage,
+    reason: text(500).optional().meta({ description: 'Required for discontinued.' }),
+    date: IsoDate.optional().meta({ description: 'When the stage took effect; defaults to today.' }),
+  })
+  .refine((value) => value.stage !== 'discontinued' || value.reason !== undefined, {
+    message: 'a reason is required to discontinue',
+    path: ['reason'],
+  })
+  .meta({ id: 'EnrolmentTransition' });
+
+export const StageChange = z.object({
+  stage: EnrolmentStage,
+  date: IsoDate,
+  at: Timestamp,
+  by: z.string(),
+  reason: z.string().optional(),
+});
+
+export const Enrolment = z
+  .object({
+    ...resourceMeta,
+    participantId: Id,
+    programmeId: Id,
+    groupId: Id.nullable(),
+    coachId: z.string(),
+    stage: EnrolmentStage,
+    startDate: IsoDate.nullable().meta({ description: 'When the participant became active.' }),
+    exitDate: IsoDate.nullable().meta({ description: 'When the enrolment was completed or discontinued.' }),
+    discontinuationReason: z.string().nullable(),
+    history: z.array(StageChange),
+  })
+  .meta({ id: 'Enrolment' });
+
+export const EnrolmentListQuery = z.object({
+  participantId: Id.optional(),
+  programmeId: Id.optional(),
+  groupId: Id.optional(),
+});
+
+export type EnrolmentCreate = z.infer<typeof EnrolmentCreate>;
+export type Enrolment = z.infer<typeof Enrolment>;
+export type StageChange = z.infer<typeof StageChange>;

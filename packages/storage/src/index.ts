@@ -1,0 +1,67 @@
+export { type ApiClient, clients, createClient, findClientCredentials, parseClientId } from './clients.ts';
+export { createDb, type Db, type DbOptions } from './db.ts';
+export {
+  createEnrolment,
+  type Enrolment,
+  type EnrolmentFilter,
+  enrolments,
+  enrolmentsOfGroup,
+  getEnrolment,
+  listEnrolments,
+  transitionEnrolment,
+} from './enrolments.ts';
+export { isTransient } from './errors.ts';
+export { type FundingProject, fundingProjects } from './funding-projects.ts';
+export {
+  findIdempotentResponse,
+  type IdempotencyRecorder,
+  type IdempotencyRequest,
+  idempotencyRecorder,
+  type StoredResponse,
+} from './idempotency.ts';
+export type { Item } from './item.ts';
+export { type Organisation, organisations } from './organisations.ts';
+export {
+  createMilestone,
+  createParticipant,
+  getParticipant,
+  listMilestones,
+  listParticipants,
+  type Milestone,
+  type Participant,
+  type ParticipantListPosition,
+  type ParticipantSummary,
+  participants,
+  updateParticipant,
+} from './participants.ts';
+export {
+  createGroup,
+  type Group,
+  getGroup,
+  listGroups,
+  type Programme,
+  programmes,
+  updateGroup,
+} from './programmes.ts';
+export { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
+export type { Resource, WriteOptions } from './repository.ts';
+export {
+  type Attendance,
+  createSessions,
+  getAttendance,
+  getSession,
+  listSessions,
+  type NewSession,
+  recordAttendance,
+  type Session,
+  sessions,
+} from './sessions.ts';
+export {
+  createTenant,
+  findTenant,
+  TENANT_KINDS,
+  type Tenant,
+  type TenantStatus,
+  tenants,
+} from './tenants.ts';
+export { commit, conditions, IdempotencyRecordExists, type WriteOp } from './write.ts';

@@ -1,0 +1,199 @@
+/**
+ * Participants: one partition each, listed through PARTICIPANT_SHARDS index partitions merged
+ * newest first. The identity code is never stored; a keyed hash guards against duplicates.
+ */
+import { ConflictError, type schemas } from '@polku/domain';
+import { collections, indexKeys, keys, PARTICIPANT_SHARDS } from '@polku/table';
+import type { Db } from './db.ts';
+import type { Item } from './item.ts';
+import { getItem, type PageRequest, queryPage } from './read.ts';
+import { assertVersion, newResource, repository, revised, type WriteOptions } from './repository.ts';
+import { commit } from './write.ts';
+
+export type Participant = schemas.Participant;
+export type ParticipantSummary = schemas.ParticipantSummary;
+export type Milestone = schemas.Milestone;
+
+const IDENTITY_HASH = 'identityCodeHash';
+
+export const participants = repository<Participant>({
+  name: 'participant',
+  entity: 'participant',
+  key: (tenantId, participant) => keys.participant(tenantId, participant.id),
+  indexKeys: (tenantId, participant) => indexKeys.participantShard(tenantId, participant.id),
+  privateAttributes: [IDENTITY_HASH],
+});
+
+class DuplicateIdentityCode extends Error {}
+
+export function getParticipant(db: Db, tenantId: string, id: string): Promise<Participant> {
+  return participants.load(db, keys.participant(tenantId, id), id);
+}
+
+export async function createParticipant(
+  db: Db,
+  tenantId: string,
+  fields: Omit<Participant, 'id' | 'version' | 'createdAt' | 'updatedAt' | 'hasIdentityCode'>,
+  identityCodeHash: string | undefined,
+  options: WriteOptions = {},
+): Promise<Participant> {
+  const participant = newResource(
+    { ...fields, hasIdentityCode: identityCodeHash !== undefined },
+    options.now,
+  );
+  const ops = [
+    participants.insert(tenantId, participant, identityCodeHash ? { [IDENTITY_HASH]: identityCodeHash } : {}),
+  ];
+  if (identityCodeHash) {
+    ops.push({
+      kind: 'put',
+      item: {
+        ...keys.identityCode(tenantId, identityCodeHash),
+        entity: 'identity-code',
+        participantId: participant.id,
+      },
+      condition: { expression: 'attribute_not_exists(PK)' },
+      onConflict: () => new DuplicateIdentityCode(),
+    });
+  }
+  try {
+    await commit(db, ops, options.idempotency?.(participant));
+  } catch (error) {
+    if (!(error instanceof DuplicateIdentityCode) || !identityCodeHash) throw error;
+    const guard = await getItem(db, keys.identityCode(tenantId, identityCodeHash));
+    throw new ConflictError(
+      'duplicate-identity-code',
+      `a participant with this identity code already exists: ${String(guard?.participantId)}`,
+      { existingParticipantId: guard?.participantId },
+    );
+  }
+  return participant;
+}
+
+export async function updateParticipant(
+  db: Db,
+  tenantId: string,
+  id: string,
+  patch: Partial<Participant>,
+  expectedVersion: number,
+  options: WriteOptions = {},
+): Promise<Participant> {
+  const key = keys.participant(tenantId, id);
+  const stored = await getItem(db, key);
+  if (stored?.entity !== 'participant') return getParticipant(db, tenantId, id);
+  const current = participants.fromItem(stored);
+  assertVersion('participant', current, expectedVersion);
+  const next = revised(current, patch, options.now);
+  const hash = stored[IDENTITY_HASH];
+  await commit(
+    db,
+    [participants.replace(tenantId, next, expectedVersion, hash ? { [IDENTITY_HASH]: hash } : {})],
+    options.idempotency?.(next),
+  );
+  return next;
+}
+
+/** Cursor position: per shard, the key to continue after, or null when that shard is exhausted. */
+export type ParticipantListPosition = Record<string, Item | null>;
+
+export function toSummary(participant: Participant): ParticipantSummary {
+  const { id, firstName, lastName, municipality, createdAt } = participant;
+  return { id, firstName, lastName, municipality, createdAt };
+}
+
+/**
+ * A page of the tenant's participants, newest first: one query per shard (at most `limit` items
+ * each), merged by id. Costs PARTICIPANT_SHARDS small queries whatever the tenant's size.
+ */
+export async function listParticipants(
+  db: Db,
+  tenantId: string,
+  limit: number,
+  position: ParticipantListPosition = {},
+): Promise<{ items: ParticipantSummary[]; position: ParticipantListPosition | undefined }> {
+  const shards = Array.from({ length: PARTICIPANT_SHARDS }, (_, shard) => String(shard));
+  const pages = await Promise.all(
+    shards.map(async (shard) => {
+      if (position[shard] === null)
+        return { shard, items: [] as Item[], lastKey: undefined, exhausted: true };
+      const page = await queryPage(
+        db,
+        {
+          index: 'gsi1',
+          partition: indexKeys.participantShardPartition(tenantId, Number(shard)),
+          newestFirst: true,
+        },
+        { limit, startKey: position[shard] ?? undefined },
+      );
+      return { shard, items: page.items, lastKey: page.lastKey, exhausted: page.lastKey === undefined };
+    }),
+  );
+  const merged = pages
+    .flatMap((page) => page.items.map((item) => ({ shard: page.shard, item })))
+    .sort((a, b) => (String(a.item.id) < String(b.item.id) ? 1 : -1))
+    .slice(0, limit);
+  const next: ParticipantListPosition = {};
+  for (const page of pages) {
+    const taken = merged.filter((entry) => entry.shard === page.shard);
+    const lastTaken = taken[taken.length - 1]?.item;
+    if (taken.length === page.items.length) {
+      // Everything this shard returned was used: continue where its query stopped.
+      next[page.shard] = page.exhausted ? null : page.lastKey!;
+    } else if (lastTaken) {
+      next[page.shard] = {
+        PK: lastTaken.PK,
+        SK: lastTaken.SK,
+        GSI1PK: lastTaken.GSI1PK,
+        GSI1SK: lastTaken.GSI1SK,
+      };
+    } else if (position[page.shard] !== undefined) {
+      next[page.shard] = position[page.shard]!;
+    }
+  }
+  const more = shards.some((shard) => next[shard] !== null);
+  return {
+    items: merged.map((entry) => toSummary(participants.fromItem(entry.item))),
+    position: more ? next : undefined,
+  };
+}
+
+export const milestones = repository<Milestone>({
+  name: 'milestone',
+  entity: 'milestone',
+  key: (tenantId, milestone) => keys.milestone(tenantId, milestone.participantId, milestone.id),
+});
+
+export async function createMilestone(
+  db: Db,
+  tenantId: string,
+  fields: Omit<Milestone, 'id' | 'version' | 'createdAt' | 'updatedAt'>,
+  options: WriteOptions = {},
+): Promise<Milestone> {
+  const milestone = newResource(fields, options.now);
+  await commit(
+    db,
+    [
+      milestones.insert(tenantId, milestone),
+      {
+        kind: 'check',
+        key: keys.participant(tenantId, fields.participantId),
+        condition: { expression: 'attribute_exists(PK)' },
+        onConflict: () =>
+          new ConflictError('participant-gone', `participant ${fields.participantId} no longer exists`),
+      },
+    ],
+    options.idempotency?.(milestone),
+  );
+  return milestone;
+}
+
+export async function listMilestones(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  page: PageRequest,
+): Promise<{ items: Milestone[]; lastKey: Item | undefined }> {
+  const { PK, prefix } = collections.milestonesOfParticipant(tenantId, participantId);
+  const result = await queryPage(db, { partition: PK, prefix }, page);
+  return { items: result.items.map(milestones.fromItem), lastKey: result.lastKey };
+}

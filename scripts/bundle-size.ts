@@ -1,0 +1,36 @@
+/**
+ * Bundles each Lambda handler exactly as the CDK stack does and prints its size, minified and gzipped.
+ * Fails when the API bundle grows past its budget: cold starts grow with it.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { esbuildOptions, type FunctionName, functionEntries } from '../infra/lib/bundling.ts';
+
+const budgetsKb: Partial<Record<FunctionName, number>> = { api: 600 };
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+const outdir = await mkdtemp(join(tmpdir(), 'polku-bundle-'));
+const overBudget: string[] = [];
+try {
+  for (const [name, entry] of Object.entries(functionEntries) as [FunctionName, string][]) {
+    const outfile = join(outdir, name, 'index.mjs');
+    await build({ ...esbuildOptions, entryPoints: [entry], outfile, logLevel: 'warning' });
+    const code = await readFile(outfile);
+    const budget = budgetsKb[name];
+    const over = budget !== undefined && code.byteLength > budget * 1024;
+    if (over) overBudget.push(`${name} (${kb(code.byteLength)} > ${budget} KB)`);
+    const sizes = `${kb(code.byteLength).padStart(10)} minified ${kb(gzipSync(code).byteLength).padStart(10)} gzip`;
+    console.log(`${name.padEnd(12)} ${sizes}${over ? '  over budget' : ''}`);
+  }
+} finally {
+  await rm(outdir, { recursive: true, force: true });
+}
+
+if (overBudget.length > 0) {
+  console.error(`Bundle budget exceeded: ${overBudget.join(', ')}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,83 @@
+/**
+ * `pnpm dev`: DynamoDB Local (data under .data/, or --in-memory), the table from its single
+ * definition, the demo tenant, and the API on PORT (default 3000). Ctrl-C stops both.
+ */
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createApp, createConfig, serveLocally } from '@polku/api';
+import {
+  type DemoCredentials,
+  ensureTable,
+  loadOrCreateSecrets,
+  seedDemo,
+  startDynamoDbLocal,
+} from '@polku/devstack';
+import { createDb } from '@polku/storage';
+import { TABLE_NAME_DEFAULT } from '@polku/table';
+
+const { values } = parseArgs({
+  options: {
+    'in-memory': { type: 'boolean', default: false },
+    'data-dir': { type: 'string', default: process.env.POLKU_DATA_DIR ?? '.data' },
+  },
+});
+const dataDir = resolve(values['data-dir']);
+const port = Number(process.env.PORT ?? 3000);
+const started = performance.now();
+mkdirSync(dataDir, { recursive: true });
+
+const dynamo = await startDynamoDbLocal(values['in-memory'] ? {} : { dataDir: join(dataDir, 'dynamodb') });
+const stop = async (code = 0) => {
+  await dynamo.stop();
+  process.exit(code);
+};
+try {
+  const client = new DynamoDBClient({
+    endpoint: dynamo.endpoint,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const table = await ensureTable(client, TABLE_NAME_DEFAULT);
+  const secrets = await loadOrCreateSecrets(join(dataDir, 'platform-secrets.json'));
+  const config = await createConfig({
+    db: createDb({ tableName: TABLE_NAME_DEFAULT, endpoint: dynamo.endpoint }),
+    secrets,
+    issuer: `http://localhost:${port}`,
+  });
+  const credentialsFile = join(dataDir, 'demo-credentials.json');
+  const existing =
+    values['in-memory'] || !existsSync(credentialsFile)
+      ? undefined
+      : (JSON.parse(readFileSync(credentialsFile, 'utf8')) as DemoCredentials);
+  const { seeded, credentials } = await seedDemo(createApp(config), config, existing);
+  writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
+  const server = await serveLocally(config, port);
+
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out();
+  out(`Polku API      http://localhost:${port}   (docs: http://localhost:${port}/docs)`);
+  out(
+    `DynamoDB Local ${dynamo.endpoint}   table "${TABLE_NAME_DEFAULT}" ${table}, ${values['in-memory'] ? 'in memory' : `data in ${dataDir}`}`,
+  );
+  out(`Demo tenant    ${seeded ? 'seeded' : 'reused'}; credentials in ${credentialsFile}:`);
+  for (const [role, { clientId, clientSecret }] of Object.entries(credentials)) {
+    out(`  ${role.padEnd(13)} client_id=${clientId}  client_secret=${clientSecret}`);
+  }
+  out(
+    `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops the API and DynamoDB Local.`,
+  );
+  out();
+
+  const shutdown = () => {
+    server.close();
+    void stop(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+} catch (error) {
+  process.stderr.write(`pnpm dev failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  await stop(1);
+}

@@ -1,0 +1,175 @@
+/**
+ * CDK assertions: every stage × region stack synthesizes, and its table is the one
+ * @polku/table defines. The asset is bundled once and shared by all stacks of the app.
+ */
+import {
+  addPolkuStacks,
+  deploymentsFor,
+  type PolkuStack,
+  type StageName,
+  stackNameOf,
+  stages,
+  validateStages,
+} from '@polku/infra';
+import { attributes, createTableInput, stream } from '@polku/table';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const definition = createTableInput('any');
+const stageConfig = (name: StageName) => stages.find((s) => s.name === name)!;
+
+let app: App;
+let stacks: PolkuStack[];
+const templateOf = (stage: StageName, region = 'eu-north-1') =>
+  Template.fromStack(stacks.find((s) => s.stackName === stackNameOf(stage, region))!);
+
+beforeAll(() => {
+  app = new App();
+  stacks = addPolkuStacks(app);
+});
+
+describe('the app', () => {
+  it('synthesizes a stack for every configured stage and region', () => {
+    const assembly = app.synth();
+    const expected = stages.flatMap((s) => s.regions.map((r) => stackNameOf(s.name, r)));
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(expected.sort());
+    expect(expected).toEqual(
+      expect.arrayContaining(['Polku-prod-eu-north-1', 'Polku-prod-eu-west-1', 'Polku-staging-eu-north-1']),
+    );
+    for (const stack of assembly.stacks) {
+      expect(stack.environment.region).toBe(stack.stackName.replace(/^Polku-[a-z]+-/, ''));
+    }
+  });
+
+  it('narrows to one stack with -c stage=… -c region=…', () => {
+    const narrowed = new App({
+      context: { stage: 'staging', region: 'eu-north-1', 'aws:cdk:bundling-stacks': [] },
+    });
+    expect(addPolkuStacks(narrowed).map((s) => s.stackName)).toEqual(['Polku-staging-eu-north-1']);
+    expect(deploymentsFor({ region: 'eu-west-1' }).map((d) => d.stackName)).toEqual(['Polku-prod-eu-west-1']);
+  });
+
+  it('refuses a stage or region that is not configured', () => {
+    const appWith = (context: Record<string, string>) => () =>
+      addPolkuStacks(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }));
+    expect(appWith({ stage: 'dev' })).toThrow(/Unknown stage "dev"; configured stages are: prod, staging/);
+    expect(appWith({ stage: 'staging', region: 'eu-west-1' })).toThrow(
+      /Unknown region "eu-west-1" for stage "staging"; configured regions are: eu-north-1/,
+    );
+    expect(appWith({ region: 'us-east-1' })).toThrow(/Unknown region "us-east-1" for any stage/);
+  });
+
+  it('rejects an invalid stage configuration', () => {
+    const staging = stageConfig('staging');
+    expect(() => validateStages([{ ...staging, regions: [] }])).toThrow(/stage "staging" has no regions/);
+    expect(() => validateStages([{ ...staging, regions: ['eu-north'] }])).toThrow(
+      /invalid region "eu-north"/,
+    );
+    expect(() => validateStages([staging, staging])).toThrow(/configured twice/);
+  });
+});
+
+describe('the table', () => {
+  it('has the keys and indexes @polku/table defines', () => {
+    templateOf('prod').hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: definition.KeySchema,
+      AttributeDefinitions: definition.AttributeDefinitions,
+      GlobalSecondaryIndexes: definition.GlobalSecondaryIndexes,
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: attributes.ttl, Enabled: true },
+      StreamSpecification: { StreamViewType: stream.viewType },
+    });
+    expect(stream.viewType).toBe('NEW_AND_OLD_IMAGES');
+  });
+
+  it('is encrypted with a rotated customer-managed key and recoverable to a point in time', () => {
+    const template = templateOf('prod');
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [
+        Match.objectLike({
+          Region: 'eu-north-1',
+          SSESpecification: { KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+          PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        }),
+      ],
+    });
+  });
+
+  it('is retained and deletion-protected in prod, disposable in staging', () => {
+    templateOf('prod').hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ Replicas: [Match.objectLike({ DeletionProtectionEnabled: true })] }),
+    });
+    templateOf('staging').hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] }),
+    });
+  });
+});
+
+describe('the API', () => {
+  it('runs the function on Node 22 arm64 with the table, secret and issuer in its environment', () => {
+    const template = templateOf('staging');
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Name: 'polku/staging/platform',
+      KmsKeyId: Match.anyValue(),
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 1024,
+      Timeout: 10,
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: {
+          POLKU_TABLE_NAME: { Ref: Match.stringLikeRegexp('^Table') },
+          POLKU_SECRETS_ARN: { Ref: Match.stringLikeRegexp('^PlatformSecret') },
+          POLKU_ISSUER: Match.anyValue(),
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Action: Match.arrayWith(['dynamodb:PutItem']) }),
+          Match.objectLike({ Action: Match.arrayWith(['secretsmanager:GetSecretValue']) }),
+        ]),
+      },
+    });
+  });
+
+  it('proxies every request through a throttled, traced REST API stage with access logs', () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const { rateLimit, burstLimit } = stageConfig(name).throttling;
+      const template = templateOf(name);
+      template.resourceCountIs('AWS::ApiGateway::Method', 2);
+      template.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: name,
+        TracingEnabled: true,
+        AccessLogSetting: {
+          DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] },
+        },
+        MethodSettings: [
+          Match.objectLike({
+            HttpMethod: '*',
+            ResourcePath: '/*',
+            ThrottlingRateLimit: rateLimit,
+            ThrottlingBurstLimit: burstLimit,
+          }),
+        ],
+      });
+    }
+  });
+
+  it('outputs the API URL, the table name and the secret ARN', () => {
+    const outputs = Object.keys(templateOf('prod', 'eu-west-1').findOutputs('*'));
+    expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'PlatformSecretArn']));
+  });
+});
