@@ -57,12 +57,8 @@ export function createApp(config: AppConfig) {
       },
     }),
   );
-  app.use('/v1/*', async (c, next) => {
-    if (PUBLIC_V1.has(c.req.path)) return next();
-    return authenticate(c, async () => {
-      await idempotency(c, next);
-    });
-  });
+  app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : authenticate(c, next)));
+  app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : idempotency(c, next)));
 
   registerPublic(app);
   registerTemplates(app);

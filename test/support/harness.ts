@@ -1,0 +1,163 @@
+/**
+ * A fresh table on the shared DynamoDB Local, the real app on it, and helpers to make tenants
+ * with one API client per role and to call the API as any of them.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type AppConfig, createApp, createConfig } from '@polku/api';
+import { hashSecret, type Role } from '@polku/auth';
+import { ensureTable, generateSecrets } from '@polku/devstack';
+import { createClient, createDb, createTenant, type Db, type TenantStatus } from '@polku/storage';
+import { inject } from 'vitest';
+
+export const ISSUER = 'https://polku.test';
+
+export interface Harness {
+  db: Db;
+  config: AppConfig;
+  app: ReturnType<typeof createApp>;
+  client: DynamoDBClient;
+  tableName: string;
+}
+
+export async function createHarness(
+  overrides: {
+    now?: () => Date;
+    maxBodyBytes?: number;
+    tokenTtlSeconds?: number;
+    client?: DynamoDBClient;
+  } = {},
+): Promise<Harness> {
+  const endpoint = inject('dynamoEndpoint');
+  const client =
+    overrides.client ??
+    new DynamoDBClient({
+      endpoint,
+      region: 'eu-north-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+  const tableName = `test-${randomUUID()}`;
+  await ensureTable(client, tableName);
+  const db = createDb({ tableName, endpoint, client });
+  const config = await createConfig({
+    db,
+    secrets: await generateSecrets(),
+    issuer: ISSUER,
+    region: 'eu-north-1',
+    ...overrides,
+  });
+  return { db, config, app: createApp(config), client, tableName };
+}
+
+export interface Credentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface TestTenant {
+  id: string;
+  credentials: Partial<Record<Role, Credentials>>;
+  /** A token for the role, issued through POST /v1/oauth/token. */
+  token(role: Role): Promise<string>;
+  /** Calls the API as the role. */
+  as(role: Role): Caller;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** A raw body sent as is. */
+  raw?: string;
+}
+
+export type Caller = (method: string, path: string, options?: CallOptions) => Promise<TestResponse>;
+
+export interface TestResponse {
+  status: number;
+  headers: Headers;
+  // biome-ignore lint/suspicious/noExplicitAny: test bodies are inspected field by field
+  body: any;
+}
+
+export async function call(
+  harness: Harness,
+  token: string | undefined,
+  method: string,
+  path: string,
+  options: CallOptions = {},
+) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (options.body !== undefined || options.raw !== undefined) headers['Content-Type'] ??= 'application/json';
+  const response = await harness.app.request(path, {
+    method,
+    headers,
+    ...(options.raw !== undefined ? { body: options.raw } : {}),
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {}
+  return { status: response.status, headers: response.headers, body } as TestResponse;
+}
+
+export async function requestToken(harness: Harness, credentials: Credentials): Promise<TestResponse> {
+  return call(harness, undefined, 'POST', '/v1/oauth/token', {
+    raw: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+    }).toString(),
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+  });
+}
+
+export async function createTestTenant(
+  harness: Harness,
+  options: { status?: TenantStatus; partnerOrganisationId?: string; name?: string } = {},
+): Promise<TestTenant> {
+  const tenant = await createTenant(harness.db, {
+    name: options.name ?? 'Test employment area',
+    kind: 'employment-area',
+    businessId: '0201256-6',
+    region: 'eu-north-1',
+    status: options.status ?? 'active',
+  });
+  const credentials: Partial<Record<Role, Credentials>> = {};
+  const secret = `secret-${randomUUID()}`;
+  const hash = await hashSecret(secret);
+  for (const role of ['tenant_admin', 'coach', 'partner', 'analyst'] as const) {
+    const client = await createClient(
+      harness.db,
+      tenant.id,
+      {
+        name: role,
+        role,
+        ...(role === 'partner' && options.partnerOrganisationId
+          ? { organisationId: options.partnerOrganisationId }
+          : {}),
+      },
+      hash,
+    );
+    credentials[role] = { clientId: client.clientId, clientSecret: secret };
+  }
+  const tokens = new Map<Role, string>();
+  const token = async (role: Role) => {
+    const cached = tokens.get(role);
+    if (cached) return cached;
+    const response = await requestToken(harness, credentials[role]!);
+    if (response.status !== 200)
+      throw new Error(`token for ${role}: ${response.status} ${JSON.stringify(response.body)}`);
+    tokens.set(role, response.body.access_token);
+    return response.body.access_token as string;
+  };
+  return {
+    id: tenant.id,
+    credentials,
+    token,
+    as: (role) => async (method, path, options) => call(harness, await token(role), method, path, options),
+  };
+}
