@@ -28,7 +28,11 @@ export async function hashSecret(secret: string): Promise<string> {
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
   const [scheme, N, r, p, salt, expected] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !expected) return false;
-  const key = await derive(secret, Buffer.from(salt, 'base64url'), Number(N), Number(r), Number(p));
+  // A stored hash with unusable cost parameters matches nothing; it must not become a 500.
+  const key = await derive(secret, Buffer.from(salt, 'base64url'), Number(N), Number(r), Number(p)).catch(
+    () => undefined,
+  );
+  if (!key) return false;
   const want = Buffer.from(expected, 'base64url');
   return key.length === want.length && timingSafeEqual(key, want);
 }

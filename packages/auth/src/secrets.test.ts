@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { generateSecret, hashSecret, verifySecret } from './secrets.ts';
+
+const secret = generateSecret();
+const stored = await hashSecret(secret);
+
+describe('client secrets', () => {
+  it('verify with the right secret only', async () => {
+    expect(await verifySecret(secret, stored)).toBe(true);
+    expect(await verifySecret(`${secret}x`, stored)).toBe(false);
+    expect(await verifySecret('', stored)).toBe(false);
+  });
+
+  it('are stored salted, never as themselves', async () => {
+    expect(stored).not.toContain(secret);
+    expect(stored).toMatch(/^scrypt\$/);
+    expect(await hashSecret(secret)).not.toBe(stored);
+  });
+
+  it('are each different', () => {
+    expect(generateSecret()).not.toBe(secret);
+    expect(secret.length).toBeGreaterThanOrEqual(43);
+  });
+
+  it.each([
+    { what: 'an empty stored hash', hash: '' },
+    { what: 'plain text', hash: 'nonsense' },
+    { what: 'a bare scheme', hash: 'scrypt$' },
+    { what: 'a hash of another scheme', hash: stored.replace(/^scrypt/, 'bcrypt') },
+    { what: 'a hash without its key', hash: stored.replace(/\$[^$]*$/, '$') },
+    { what: 'a hash with a truncated key', hash: stored.replace(/\$[^$]*$/, '$AAAA') },
+    { what: 'a hash whose cost is not a number', hash: stored.replace(/^scrypt\$\d+/, 'scrypt$lots') },
+    { what: 'a hash whose cost is not a power of two', hash: stored.replace(/^scrypt\$\d+/, 'scrypt$3') },
+  ])('match nothing, without throwing, against $what', async ({ hash }) => {
+    await expect(verifySecret(secret, hash)).resolves.toBe(false);
+  });
+});
