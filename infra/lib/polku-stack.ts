@@ -10,7 +10,13 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigateway';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  ParamsAndSecretsLayerVersion,
+  ParamsAndSecretsVersions,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -60,6 +66,8 @@ export class PolkuStack extends Stack {
       timeout: Duration.seconds(10),
       tracing: Tracing.ACTIVE,
       bundling: lambdaBundling,
+      // The AWS extension serves the platform secret on localhost: no Secrets Manager SDK in the bundle.
+      paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103),
       logGroup: new LogGroup(this, 'ApiFunctionLogs', { retention: stage.logRetention, removalPolicy }),
       environment: {
         POLKU_TABLE_NAME: table.tableName,

@@ -13,17 +13,24 @@ function required(name: string): string {
   return value;
 }
 
-/** Reads the platform secret through the Lambda extension-free Secrets Manager API. */
+/**
+ * Reads the platform secret once per cold start through the AWS Parameters and Secrets Lambda
+ * extension (a layer the stack adds), which keeps the Secrets Manager SDK out of the bundle.
+ */
 async function loadSecrets(): Promise<PlatformSecrets> {
   const inline = process.env.POLKU_SECRETS_JSON;
   if (inline) return JSON.parse(inline) as PlatformSecrets;
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-  const client = new SecretsManagerClient({});
-  const result = await client.send(new GetSecretValueCommand({ SecretId: required('POLKU_SECRETS_ARN') }));
+  const port = process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
+  const secretId = encodeURIComponent(required('POLKU_SECRETS_ARN'));
+  const response = await fetch(`http://localhost:${port}/secretsmanager/get?secretId=${secretId}`, {
+    headers: { 'X-Aws-Parameters-Secrets-Token': required('AWS_SESSION_TOKEN') },
+  });
+  if (!response.ok) throw new Error(`the platform secret could not be read: ${response.status}`);
+  const { SecretString } = (await response.json()) as { SecretString?: string };
   try {
-    return JSON.parse(result.SecretString ?? '') as PlatformSecrets;
+    return JSON.parse(SecretString ?? '') as PlatformSecrets;
   } catch {
-    throw new Error('the platform secret is not JSON: write it with `pnpm secrets:init` (see README)');
+    throw new Error('the platform secret is not JSON: write it as the README describes');
   }
 }
 
