@@ -54,6 +54,13 @@ describe('errors are problem documents', () => {
     });
     expect(given.headers.get('x-request-id')).toBe('req-123');
     expect(given.body.requestId).toBe('req-123');
+    const admin = tenant.as('tenant_admin');
+    const headers = { 'X-Request-Id': 'req-456', 'Idempotency-Key': 'request-id' };
+    const create = await admin('POST', '/v1/organisations', { body: { name: 'Id', kind: 'ngo' }, headers });
+    const replay = await admin('POST', '/v1/organisations', { body: { name: 'Id', kind: 'ngo' }, headers });
+    const read = await admin('GET', `/v1/organisations/${create.body.id}`, { headers });
+    for (const response of [create, replay, read])
+      expect(response.headers.get('x-request-id')).toBe('req-456');
   });
 
   it('refuses a malformed Idempotency-Key', async () => {

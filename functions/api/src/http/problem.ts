@@ -30,7 +30,11 @@ export function problemOf(c: Context, error: ProblemError): Response {
   if (error instanceof ServiceUnavailableError) {
     response.headers.set('Retry-After', String(error.retryAfterSeconds));
   }
-  if (error.status === 401) response.headers.set('WWW-Authenticate', 'Bearer error="invalid_token"');
+  if (error.status === 401) {
+    // The token endpoint authenticates clients with Basic (RFC 6749 §5.2); everything else wants a bearer token.
+    const challenge = error.type === 'oauth' ? 'Basic realm="polku"' : 'Bearer error="invalid_token"';
+    response.headers.set('WWW-Authenticate', challenge);
+  }
   return response;
 }
 
