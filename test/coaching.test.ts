@@ -212,6 +212,38 @@ describe('sessions and attendance', () => {
     expect(listed.body.items).toHaveLength(4);
   });
 
+  it('replays a retried schedule and a retried session, creating nothing new', async () => {
+    const { programme } = await smallGroupProgramme(admin);
+    const group = await created(coach, `/v1/programmes/${programme.id}/groups`, { name: 'Retried' });
+    const schedule = {
+      programmeId: programme.id,
+      groupId: group.id,
+      kind: 'group-coaching',
+      durationMinutes: 90,
+      startDate: '2026-10-06',
+      time: '12:00',
+      phases: [{ frequency: 'weekly', interval: 1, days: ['TU', 'TH'], count: 4 }],
+    };
+    const headers = { 'Idempotency-Key': 'schedule-once' };
+    const first = await coach('POST', '/v1/sessions/schedule', { body: schedule, headers });
+    const retry = await coach('POST', '/v1/sessions/schedule', { body: schedule, headers });
+    expect(first.status).toBe(201);
+    expect(first.body.items).toHaveLength(4);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.body.scheduleId).toEqual(expect.any(String));
+
+    const one = { ...schedule, startsAt: '2026-12-01T10:00:00Z' } as Record<string, unknown>;
+    for (const field of ['startDate', 'time', 'phases']) delete one[field];
+    const oneHeaders = { 'Idempotency-Key': 'session-once' };
+    const session = await coach('POST', '/v1/sessions', { body: one, headers: oneHeaders });
+    const again = await coach('POST', '/v1/sessions', { body: one, headers: oneHeaders });
+    expect(session.status).toBe(201);
+    expect(again.body).toEqual(session.body);
+    expect(again.body.id).toEqual(expect.any(String));
+    expect(again.headers.get('location')).toBe(`/v1/sessions/${session.body.id}`);
+    expect((await coach('GET', `/v1/sessions?groupId=${group.id}&limit=100`)).body.items).toHaveLength(5);
+  });
+
   it('refuses a schedule of more sessions than one transaction holds, writing none', async () => {
     const { programme } = await smallGroupProgramme(admin);
     const group = await created(coach, `/v1/programmes/${programme.id}/groups`, { name: 'Daily' });

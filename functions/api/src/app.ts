@@ -36,7 +36,7 @@ export function createApp(config: AppConfig) {
     c.set('config', config);
     const started = performance.now();
     await next();
-    // Responses built as plain Response objects (replays, ETag'd reads) get the id here too.
+    // The one place the request id goes on a response, whatever built it.
     if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', c.var.requestId);
     // Route patterns and ids only: no personal data in logs.
     config.log({

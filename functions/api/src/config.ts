@@ -1,5 +1,5 @@
 /** Everything a running API needs, built once per process (per Lambda cold start). */
-import { loadSigningKeys, type PrivateJwkSet, TokenService } from '@polku/auth';
+import { loadSigningKeys, type PrivateJwkSet, type SigningKeys, TokenService } from '@polku/auth';
 import type { Db } from '@polku/storage';
 
 export interface PlatformSecrets {
@@ -14,7 +14,7 @@ export interface PlatformSecrets {
 export interface AppConfig {
   db: Db;
   tokens: TokenService;
-  publicJwks: Awaited<ReturnType<typeof loadSigningKeys>>['publicJwks'];
+  publicJwks: SigningKeys['publicJwks'];
   cursorKey: Buffer;
   identityCodeKey: Buffer;
   region: string;

@@ -22,19 +22,19 @@ export interface IdempotencyRequest {
   requestHash: string;
 }
 
-/** Builds the record for a request's response; passed to writes that should be exactly-once. */
-export type IdempotencyRecorder = (body: unknown) => Item;
+/** Builds the record of a request's response from what the write returns; makes the write exactly-once. */
+export type IdempotencyRecorder = (result: unknown) => Item;
 
 export function idempotencyRecorder(
   request: IdempotencyRequest,
-  respond: (body: unknown) => StoredResponse,
+  respond: (result: unknown) => StoredResponse,
   now = new Date(),
 ): IdempotencyRecorder {
-  return (body) => ({
+  return (result) => ({
     ...keys.idempotency(request.tenantId, request.principalId, request.key),
     entity: 'idempotency',
     requestHash: request.requestHash,
-    response: JSON.stringify(respond(body)),
+    response: JSON.stringify(respond(result)),
     createdAt: now.toISOString(),
     expiresAt: Math.floor(now.getTime() / 1000) + IDEMPOTENCY_TTL_SECONDS,
   });

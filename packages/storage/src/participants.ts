@@ -2,7 +2,7 @@
  * Participants: one partition each, listed through PARTICIPANT_SHARDS index partitions merged
  * newest first. The identity code is never stored; a keyed hash guards against duplicates.
  */
-import { ConflictError, type schemas } from '@polku/domain';
+import { ConflictError, NotFoundError, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys, PARTICIPANT_SHARDS } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
@@ -80,7 +80,7 @@ export async function updateParticipant(
 ): Promise<Participant> {
   const key = keys.participant(tenantId, id);
   const stored = await getItem(db, key);
-  if (stored?.entity !== 'participant') return getParticipant(db, tenantId, id);
+  if (stored?.entity !== 'participant') throw new NotFoundError(`participant ${id} not found`);
   const current = participants.fromItem(stored);
   assertVersion('participant', current, expectedVersion);
   const next = revised(current, patch, options.now);

@@ -15,7 +15,7 @@ import {
   revised,
   type WriteOptions,
 } from './repository.ts';
-import { commit, type WriteOp } from './write.ts';
+import { commit } from './write.ts';
 
 export interface RootResourceSpec<T extends Resource> extends Omit<RepositorySpec<T>, 'key'> {
   keyOf: (tenantId: string, id: string) => Key;
@@ -34,10 +34,9 @@ export function rootResource<T extends Resource>(spec: RootResourceSpec<T>) {
       tenantId: string,
       fields: Omit<T, keyof Resource>,
       options: WriteOptions = {},
-      extraOps: WriteOp[] = [],
     ): Promise<T> {
       const resource = newResource(fields, options.now) as T;
-      await commit(db, [repo.insert(tenantId, resource), ...extraOps], options.idempotency?.(resource));
+      await commit(db, [repo.insert(tenantId, resource)], options.idempotency?.(resource));
       return resource;
     },
     async list(
@@ -56,16 +55,11 @@ export function rootResource<T extends Resource>(spec: RootResourceSpec<T>) {
       patch: Partial<T>,
       expectedVersion: number,
       options: WriteOptions = {},
-      extraOps: WriteOp[] = [],
     ): Promise<T> {
       const current = await repo.load(db, spec.keyOf(tenantId, id), id);
       assertVersion(spec.name, current, expectedVersion);
       const next = revised(current, patch, options.now);
-      await commit(
-        db,
-        [repo.replace(tenantId, next, expectedVersion), ...extraOps],
-        options.idempotency?.(next),
-      );
+      await commit(db, [repo.replace(tenantId, next, expectedVersion)], options.idempotency?.(next));
       return next;
     },
   };

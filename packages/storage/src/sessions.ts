@@ -37,7 +37,7 @@ export async function createSessions(
   db: Db,
   tenantId: string,
   fields: NewSession[],
-  options: WriteOptions & { idempotencyBody?: (created: Session[]) => unknown } = {},
+  options: WriteOptions = {},
 ): Promise<Session[]> {
   const created = fields.map((session) => newResource({ ...session, attendanceTaken: false }, options.now));
   const programmeId = fields[0]?.programmeId;
@@ -50,8 +50,7 @@ export async function createSessions(
       onConflict: () => new ConflictError('programme-gone', `programme ${programmeId} no longer exists`),
     });
   }
-  const body = options.idempotencyBody ? options.idempotencyBody(created) : created[0];
-  await commit(db, ops, options.idempotency?.(body));
+  await commit(db, ops, options.idempotency?.(created));
   return created;
 }
 

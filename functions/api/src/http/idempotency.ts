@@ -6,17 +6,35 @@
 
 import { createHash } from 'node:crypto';
 import { BadRequestError, UnprocessableError } from '@polku/domain';
-import { findIdempotentResponse, type StoredResponse } from '@polku/storage';
-import type { MiddlewareHandler } from 'hono';
+import {
+  type Db,
+  findIdempotentResponse,
+  type IdempotencyRequest,
+  type StoredResponse,
+} from '@polku/storage';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from './env.ts';
 
 const KEY_SHAPE = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function replay(stored: StoredResponse): Response {
+function replay(stored: StoredResponse): Response {
   return new Response(JSON.stringify(stored.body), {
     status: stored.status,
     headers: { ...stored.headers, 'Content-Type': 'application/json', 'Idempotent-Replayed': 'true' },
   });
+}
+
+/** The recorded response for the key, or undefined; 422 when the key was used for another request. */
+async function recordedResponse(db: Db, request: IdempotencyRequest): Promise<Response | undefined> {
+  const found = await findIdempotentResponse(db, request);
+  if (!found) return undefined;
+  if (found.requestHash !== request.requestHash) {
+    throw new UnprocessableError(
+      'idempotency-key-reused',
+      'This Idempotency-Key was used with a different request; use a new key',
+    );
+  }
+  return replay(found.response);
 }
 
 export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -33,33 +51,15 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   const requestHash = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n${body}`)
     .digest('base64url');
-  const found = await findIdempotentResponse(c.var.config.db, { tenantId, principalId: clientId, key });
-  if (found) {
-    if (found.requestHash !== requestHash) {
-      throw new UnprocessableError(
-        'idempotency-key-reused',
-        'This Idempotency-Key was used with a different request; use a new key',
-      );
-    }
-    return replay(found.response);
-  }
-  c.set('idempotency', { tenantId, principalId: clientId, key, requestHash });
+  const request = { tenantId, principalId: clientId, key, requestHash };
+  const recorded = await recordedResponse(c.var.config.db, request);
+  if (recorded) return recorded;
+  c.set('idempotency', request);
   await next();
 };
 
-/** After a race lost to a concurrent request with the same key: its stored response. */
-export async function replayAfterRace(
-  c: Parameters<MiddlewareHandler<AppEnv>>[0],
-): Promise<Response | undefined> {
+/** After a race lost to a concurrent request with the same key: the winner's response. */
+export function replayAfterRace(c: Context<AppEnv>): Promise<Response | undefined> {
   const request = c.var.idempotency;
-  if (!request) return undefined;
-  const found = await findIdempotentResponse(c.var.config.db, request);
-  if (!found) return undefined;
-  if (found.requestHash !== request.requestHash) {
-    throw new UnprocessableError(
-      'idempotency-key-reused',
-      'This Idempotency-Key was used with a different request',
-    );
-  }
-  return replay(found.response);
+  return request ? recordedResponse(c.var.config.db, request) : Promise.resolve(undefined);
 }

@@ -18,10 +18,7 @@ export function problemResponse(c: Context, problem: Record<string, unknown>, st
   const body = { ...problem, ...(requestId ? { requestId } : {}) };
   return new Response(JSON.stringify(body), {
     status,
-    headers: {
-      'Content-Type': 'application/problem+json',
-      ...(requestId ? { 'X-Request-Id': requestId } : {}),
-    },
+    headers: { 'Content-Type': 'application/problem+json' },
   });
 }
 

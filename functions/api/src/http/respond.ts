@@ -5,13 +5,13 @@ import { idempotencyRecorder, type StoredResponse, type WriteOptions } from '@po
 import type { AppContext } from './env.ts';
 import { etagOf } from './etag.ts';
 
-export interface Responder<T> {
+export interface Responder<R> {
   /** Pass to the storage write so the response is recorded with it. */
   options: WriteOptions;
-  send(body: T): Response;
+  send(result: R): Response;
 }
 
-function stored<T>(status: number, body: T, location?: (body: T) => string): StoredResponse {
+function stored<B>(status: number, body: B, location?: (body: B) => string): StoredResponse {
   const headers: Record<string, string> = {};
   const version = (body as { version?: unknown }).version;
   if (typeof version === 'number') headers.ETag = etagOf(version);
@@ -19,18 +19,27 @@ function stored<T>(status: number, body: T, location?: (body: T) => string): Sto
   return { status, headers, body };
 }
 
-export function responder<T>(c: AppContext, status: number, location?: (body: T) => string): Responder<T> {
+/**
+ * The response to a write. `toBody` maps what the write returns to the body, when they differ
+ * (a schedule returns its sessions; the body also names the schedule).
+ */
+export function responder<R, B = R>(
+  c: AppContext,
+  status: number,
+  location?: (body: B) => string,
+  toBody: (result: R) => B = (result) => result as unknown as B,
+): Responder<R> {
   const request = c.var.idempotency;
   const now = c.var.config.now();
+  const respond = (result: R) => stored(status, toBody(result), location);
   return {
     options: {
       now,
-      idempotency:
-        request && idempotencyRecorder(request, (body) => stored(status, body as T, location), now),
+      idempotency: request && idempotencyRecorder(request, (result) => respond(result as R), now),
     },
-    send(body) {
-      const response = stored(status, body, location);
-      return new Response(JSON.stringify(body), {
+    send(result) {
+      const response = respond(result);
+      return new Response(JSON.stringify(response.body), {
         status,
         headers: { ...response.headers, 'Content-Type': 'application/json' },
       });

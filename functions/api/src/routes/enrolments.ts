@@ -75,11 +75,13 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
       const input = c.req.valid('json');
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
-      await referenced('participantId', getParticipant(db, tenantId, input.participantId));
-      await referenced('programmeId', programmes.get(db, tenantId, input.programmeId));
-      const group = input.groupId
-        ? await referenced('groupId', getGroup(db, tenantId, input.programmeId, input.groupId))
-        : undefined;
+      const [, , group] = await Promise.all([
+        referenced('participantId', getParticipant(db, tenantId, input.participantId)),
+        referenced('programmeId', programmes.get(db, tenantId, input.programmeId)),
+        input.groupId
+          ? referenced('groupId', getGroup(db, tenantId, input.programmeId, input.groupId))
+          : undefined,
+      ]);
       const reply = responder(c, 201, location);
       const enrolment = await createEnrolment(
         db,

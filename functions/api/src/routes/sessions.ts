@@ -25,7 +25,7 @@ import {
 import { keys } from '@polku/table';
 import * as z from 'zod';
 import type { AppEnv } from '../http/env.ts';
-import { expectedVersion } from '../http/etag.ts';
+import { etagOf, expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
@@ -130,14 +130,9 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
       await checkReferences(db, tenantId, input);
-      const reply = responder(c, 201, location);
-      const [session] = await createSessions(
-        db,
-        tenantId,
-        [sessionFields(input, input.startsAt, null)],
-        reply.options,
-      );
-      return reply.send(session!);
+      const reply = responder(c, 201, location, (created: Session[]) => created[0]!);
+      const fields = [sessionFields(input, input.startsAt, null)];
+      return reply.send(await createSessions(db, tenantId, fields, reply.options));
     },
   );
 
@@ -168,15 +163,9 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
       const tenantId = c.var.principal.tenantId;
       await checkReferences(db, tenantId, input);
       const scheduleId = newId(c.var.config.now().getTime());
-      const reply = responder(c, 201);
-      const toBody = (items: Session[]) => ({ scheduleId, items });
-      const created = await createSessions(
-        db,
-        tenantId,
-        starts.map((startsAt) => sessionFields(input, startsAt, scheduleId)),
-        { ...reply.options, idempotencyBody: toBody },
-      );
-      return reply.send(toBody(created) as never);
+      const reply = responder(c, 201, undefined, (items: Session[]) => ({ scheduleId, items }));
+      const fields = starts.map((startsAt) => sessionFields(input, startsAt, scheduleId));
+      return reply.send(await createSessions(db, tenantId, fields, reply.options));
     },
   );
 
@@ -248,7 +237,7 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
           now: c.var.config.now(),
         },
       );
-      c.header('ETag', `"${next.version}"`);
+      c.header('ETag', etagOf(next.version));
       return c.json(await getAttendance(db, tenantId, next), 200);
     },
   );

@@ -25,12 +25,17 @@ const sessionFields = {
     .meta({ description: 'For sessions without a group: who is expected (enrolled in the programme).' }),
 };
 
+/** A session is for a group, or for listed participants: exactly one of the two. */
+const hasOneAudience = (value: { groupId?: string | undefined; participantIds?: string[] | undefined }) =>
+  (value.groupId === undefined) !== (value.participantIds === undefined);
+const oneAudienceMessage = {
+  message: 'give a groupId, or the participantIds of a session without a group (not both)',
+  path: ['participantIds'],
+};
+
 export const SessionCreate = z
   .strictObject({ ...sessionFields, startsAt: Timestamp })
-  .refine((value) => (value.groupId === undefined) !== (value.participantIds === undefined), {
-    message: 'give a groupId, or the participantIds of a session without a group (not both)',
-    path: ['participantIds'],
-  })
+  .refine(hasOneAudience, oneAudienceMessage)
   .meta({ id: 'SessionCreate' });
 
 export const ScheduleCreate = z
@@ -52,10 +57,7 @@ export const ScheduleCreate = z
       .max(10)
       .meta({ description: 'E.g. weekly ×4, then every two weeks ×6.' }),
   })
-  .refine((value) => (value.groupId === undefined) !== (value.participantIds === undefined), {
-    message: 'give a groupId, or the participantIds of a session without a group (not both)',
-    path: ['participantIds'],
-  })
+  .refine(hasOneAudience, oneAudienceMessage)
   .meta({ id: 'ScheduleCreate' });
 
 export const Session = z
