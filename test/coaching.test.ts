@@ -302,5 +302,20 @@ describe('sessions and attendance', () => {
     expect((await coach('GET', `/v1/sessions/${session.id}`)).body.attendanceTaken).toBe(true);
     const stale = await coach('PUT', url, { body: { records }, headers: { 'If-Match': '"1"' } });
     expect(stale.status).toBe(412);
+
+    const future = await created(coach, '/v1/sessions', {
+      programmeId: programme.id,
+      groupId: group.id,
+      kind: 'group-coaching',
+      startsAt: '2099-01-06T07:00:00Z',
+      durationMinutes: 120,
+    });
+    const early = await coach('PUT', `/v1/sessions/${future.id}/attendance`, {
+      body: { records },
+      headers: { 'If-Match': '"1"' },
+    });
+    expect(early.status).toBe(409);
+    expect(early.body.type).toContain('session-not-started');
+    expect((await coach('GET', `/v1/sessions/${future.id}/attendance`)).body.records).toHaveLength(0);
   });
 });

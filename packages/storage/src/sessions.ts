@@ -106,13 +106,20 @@ export async function recordAttendance(
   options: WriteOptions = {},
 ): Promise<Session> {
   assertVersion('session', session, expectedVersion);
+  const now = options.now ?? new Date();
+  // Attendance says who came: it can be known once the session has started, not before.
+  if (Date.parse(session.startsAt) > now.getTime()) {
+    throw new ConflictError(
+      'session-not-started',
+      `session ${session.id} starts at ${session.startsAt}; take attendance then`,
+    );
+  }
   const unknown = records.filter((record) => !expected.has(record.participantId)).map((r) => r.participantId);
   if (unknown.length > 0) {
     throw new ConflictError('not-in-session', `not expected at this session: ${unknown.join(', ')}`, {
       participantIds: unknown,
     });
   }
-  const now = options.now ?? new Date();
   const next = revised(session, { attendanceTaken: true }, now);
   const ops: WriteOp[] = [
     { ...sessions.replace(tenantId, next, expectedVersion), onConflict: () => stale('session', session.id) },

@@ -213,7 +213,8 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
       summary: 'Take attendance for the whole session in one call',
       description:
         "present, excused-absence or unexcused-absence for each participant; If-Match is the session's ETag. " +
-        'Only members of the group (or the listed participants) can be marked.',
+        'Only members of the group (or the listed participants) can be marked, and only once the session ' +
+        'has started (409 before).',
       request: { params: schemas.IdParam, body: jsonBody(schemas.AttendanceUpdate) },
       responses: { 200: json(schemas.Attendance, 'The attendance as recorded') },
     }),
