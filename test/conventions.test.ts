@@ -1,4 +1,5 @@
 /** The conventions every endpoint keeps: problem+json, request ids, limits, and the OpenAPI contract. */
+import { compileErrors, validate } from '@readme/openapi-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, createHarness, createTestTenant, type Harness, type TestTenant } from './support/harness.ts';
 
@@ -97,6 +98,12 @@ describe('the OpenAPI document', () => {
     for (const route of served) expect(documented, route).toContain(route);
     expect(document.components.schemas).toHaveProperty('Participant');
     expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('passes an OpenAPI 3.1 validator', async () => {
+    const { body: document } = await call(harness, undefined, 'GET', '/v1/openapi.json');
+    const result = await validate(structuredClone(document));
+    expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
   });
 
   it('serves a reference page at /docs', async () => {
