@@ -103,13 +103,13 @@ describe('bearer tokens on /v1', () => {
         audience: 'polku-api',
       },
     );
-    const forged = await forger.issue({ tenantId: tenant.id, role: 'tenant_admin', clientId: 'forger' });
+    const forged = await forger.issue({ tenantId: tenant.id, role: 'tenant_admin', subject: 'forger' });
     expect((await call(harness, forged, 'GET', '/v1/organisations')).status).toBe(401);
   });
 
   it('refuses an expired token', async () => {
     const expired = await harness.config.tokens.issue(
-      { tenantId: tenant.id, role: 'coach', clientId: 'c' },
+      { tenantId: tenant.id, role: 'coach', subject: 'c' },
       Date.now() - 3600_000,
     );
     const response = await call(harness, expired, 'GET', '/v1/organisations');
@@ -135,7 +135,7 @@ describe('bearer tokens on /v1', () => {
       issuer: ISSUER,
       audience: 'another-api',
     });
-    const token = await other.issue({ tenantId: tenant.id, role: 'coach', clientId: 'c' });
+    const token = await other.issue({ tenantId: tenant.id, role: 'coach', subject: 'c' });
     expect((await call(harness, token, 'GET', '/v1/organisations')).status).toBe(401);
   });
 

@@ -3,11 +3,18 @@
  * with one API client per role and to call the API as any of them.
  */
 
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { type AppConfig, createApp, createConfig } from '@polku/api';
+import {
+  type AppConfig,
+  createApp,
+  createConfig,
+  type SignupLimits,
+  type StaffSignOnSettings,
+} from '@polku/api';
 import { hashSecret, type Role } from '@polku/auth';
 import { ensureTable, generateSecrets } from '@polku/devstack';
+import { businessIdFrom } from '@polku/domain';
 import { createClient, createDb, createTenant, type Db, type TenantStatus } from '@polku/storage';
 import { inject } from 'vitest';
 
@@ -19,6 +26,19 @@ export interface Harness {
   app: ReturnType<typeof createApp>;
   client: DynamoDBClient;
   tableName: string;
+  /** An operator's credentials (platform_admin), as configured in the platform secret. */
+  operator: Credentials;
+}
+
+/** Tests say where a request comes from with this header; the runtime's address otherwise. */
+export const SOURCE_ADDRESS_HEADER = 'x-test-source-address';
+
+/** A valid business id no other test tenant has (random seven digits with their check digit). */
+export function randomBusinessId(): string {
+  for (;;) {
+    const id = businessIdFrom(String(randomInt(0, 10_000_000)).padStart(7, '0'));
+    if (id) return id;
+  }
 }
 
 export async function createHarness(
@@ -26,6 +46,9 @@ export async function createHarness(
     now?: () => Date;
     maxBodyBytes?: number;
     tokenTtlSeconds?: number;
+    statusCacheSeconds?: number;
+    signupLimits?: SignupLimits;
+    staffSignOn?: Partial<StaffSignOnSettings>;
     client?: DynamoDBClient;
   } = {},
 ): Promise<Harness> {
@@ -40,14 +63,19 @@ export async function createHarness(
   const tableName = `test-${randomUUID()}`;
   await ensureTable(client, tableName);
   const db = createDb({ tableName, endpoint, client });
+  const operator = { clientId: 'operator.test', clientSecret: `operator-${randomUUID()}` };
   const config = await createConfig({
     db,
-    secrets: await generateSecrets(),
+    secrets: {
+      ...(await generateSecrets()),
+      operators: [{ id: operator.clientId, secretHash: await hashSecret(operator.clientSecret) }],
+    },
     issuer: ISSUER,
     region: 'eu-north-1',
+    sourceAddress: (c) => c.req.header(SOURCE_ADDRESS_HEADER),
     ...overrides,
   });
-  return { db, config, app: createApp(config), client, tableName };
+  return { db, config, app: createApp(config), client, tableName, operator };
 }
 
 export interface Credentials {
@@ -122,7 +150,7 @@ export async function createTestTenant(
   const tenant = await createTenant(harness.db, {
     name: options.name ?? 'Test employment area',
     kind: 'employment-area',
-    businessId: '0201256-6',
+    businessId: randomBusinessId(),
     region: 'eu-north-1',
     status: options.status ?? 'active',
   });

@@ -8,21 +8,27 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { AppConfig } from './config.ts';
+import { StatusCache } from './http/access.ts';
 import { authenticate } from './http/authenticate.ts';
 import type { AppEnv } from './http/env.ts';
 import { idempotency, replayAfterRace } from './http/idempotency.ts';
 import { isProblem, problemOf, problemOfHttpException, validationError } from './http/problem.ts';
+import { registerAdminTenants } from './routes/admin-tenants.ts';
+import { registerAuditEvents } from './routes/audit-events.ts';
+import { registerClients } from './routes/clients.ts';
 import { registerEnrolments } from './routes/enrolments.ts';
 import { registerFundingProjects } from './routes/funding-projects.ts';
+import { registerIdentityProvider } from './routes/identity-provider.ts';
 import { registerOrganisations } from './routes/organisations.ts';
 import { registerParticipants } from './routes/participants.ts';
 import { registerProgrammes } from './routes/programmes.ts';
 import { registerPublic } from './routes/public.ts';
 import { registerSessions } from './routes/sessions.ts';
+import { registerSignup } from './routes/signup.ts';
 import { registerTemplates } from './routes/templates.ts';
 
 export const API_VERSION = '1.0.0';
-const PUBLIC_V1 = new Set(['/v1/oauth/token', '/v1/openapi.json']);
+const PUBLIC_V1 = new Set(['/v1/oauth/token', '/v1/openapi.json', '/v1/signup']);
 
 export function createApp(config: AppConfig) {
   const app = new OpenAPIHono<AppEnv>({
@@ -31,9 +37,11 @@ export function createApp(config: AppConfig) {
     },
   });
 
+  const statuses = new StatusCache(config);
   app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
   app.use(async (c, next) => {
     c.set('config', config);
+    c.set('statuses', statuses);
     const started = performance.now();
     await next();
     // The one place the request id goes on a response, whatever built it.
@@ -63,6 +71,11 @@ export function createApp(config: AppConfig) {
   app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : idempotency(c, next)));
 
   registerPublic(app);
+  registerSignup(app);
+  registerAdminTenants(app);
+  registerClients(app);
+  registerIdentityProvider(app);
+  registerAuditEvents(app);
   registerTemplates(app);
   registerOrganisations(app);
   registerFundingProjects(app);

@@ -9,7 +9,10 @@ export {
 } from './signing-keys.ts';
 export {
   ACCESS_TOKEN_TTL_SECONDS,
+  claimedIssuer,
+  PLATFORM_TENANT,
   type Principal,
+  type PrincipalKind,
   TokenError,
   TokenService,
   type TokenSettings,

@@ -27,6 +27,9 @@ export const PERMISSIONS = {
   'sessions:write': STAFF,
   'attendance:read': STAFF,
   'attendance:write': STAFF,
+  'clients:manage': ['tenant_admin'],
+  'identity-provider:manage': ['tenant_admin'],
+  'audit:read': ['tenant_admin'],
   'tenants:operate': ['platform_admin'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -4,11 +4,12 @@ import { generatePrivateJwk, loadSigningKeys } from './signing-keys.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, type Principal, TokenError, TokenService } from './tokens.ts';
 
 const SETTINGS = { issuer: 'https://auth.polku.test', audience: 'polku-api' };
-const COACH: Principal = { tenantId: 'tenant-a', role: 'coach', clientId: 'client-1' };
+const COACH: Principal = { tenantId: 'tenant-a', role: 'coach', subject: 'client-1', kind: 'client' };
 const PARTNER: Principal = {
   tenantId: 'tenant-a',
   role: 'partner',
-  clientId: 'client-2',
+  subject: 'client-2',
+  kind: 'client',
   organisationId: 'org-1',
 };
 

@@ -4,9 +4,19 @@
  * itself so the demo data obeys every rule real data does. Idempotent: a second run changes nothing.
  */
 import type { App, AppConfig } from '@polku/api';
-import { generateSecret, hashSecret, type Role } from '@polku/auth';
-import { PROGRAMME_TEMPLATES } from '@polku/domain';
-import { createClient, createTenant, findTenant } from '@polku/storage';
+import { generateSecret, hashSecret } from '@polku/auth';
+import { PROGRAMME_TEMPLATES, type schemas } from '@polku/domain';
+import {
+  clientIdOf,
+  createClient,
+  createTenant,
+  findClient,
+  findTenant,
+  newClient,
+  revokeClient,
+} from '@polku/storage';
+
+type TenantRole = (typeof schemas.TENANT_ROLES)[number];
 
 export const DEMO_TENANT_ID = '01KAQ0DEM0000000000000000T';
 
@@ -71,12 +81,7 @@ async function call(app: App, token: string, method: string, path: string, body?
  * The demo tenant's data. Every write carries an Idempotency-Key, and the tenant item is written
  * last, so a run cut off halfway is completed by the next one without duplicates.
  */
-async function seedDemoData(app: App, config: AppConfig, today: Date): Promise<void> {
-  const token = await config.tokens.issue({
-    tenantId: DEMO_TENANT_ID,
-    role: 'tenant_admin',
-    clientId: 'seed',
-  });
+async function seedDemoData(app: App, token: string, today: Date): Promise<void> {
   const post = (path: string, body: unknown, key: string) =>
     call(app, token, 'POST', path, body, { 'Idempotency-Key': `seed-${key}` });
 
@@ -203,7 +208,9 @@ async function seedDemoData(app: App, config: AppConfig, today: Date): Promise<v
   }
 }
 
-const DEMO_ROLES: { role: Role; organisation?: string }[] = [
+const SEED_CLIENT = '01KAQ0DEM00000000000SEED00';
+
+const DEMO_ROLES: { role: TenantRole; organisation?: string }[] = [
   { role: 'tenant_admin' },
   { role: 'coach' },
   { role: 'partner', organisation: 'Honkalampi Foundation – KASKI Työvalmennus' },
@@ -225,21 +232,39 @@ export async function seedDemo(
   existing: DemoCredentials | undefined,
   today = new Date(),
 ): Promise<SeedResult> {
-  let seeded = false;
-  if (!(await findTenant(config.db, DEMO_TENANT_ID))) {
-    await seedDemoData(app, config, today);
+  const { db } = config;
+  const seedClientId = clientIdOf(DEMO_TENANT_ID, SEED_CLIENT);
+  if (!(await findTenant(db, DEMO_TENANT_ID))) {
+    // The seeding client comes with the tenant and is revoked when seeding is done: an active
+    // one means a run was cut off, and the next run completes it (every write is idempotent).
     await createTenant(
-      config.db,
+      db,
       {
         name: 'Demo employment area',
         kind: 'employment-area',
         businessId: '0201256-6',
+        contactEmail: 'polku-demo@example.org',
         region: config.region,
         status: 'active',
       },
-      { id: DEMO_TENANT_ID },
+      {
+        id: DEMO_TENANT_ID,
+        by: 'pnpm dev',
+        with: (tenantId) => [
+          newClient(tenantId, { name: 'Demo seeding', role: 'tenant_admin' }, 'none', { id: SEED_CLIENT }).op,
+        ],
+      },
     );
-    seeded = true;
+  }
+  const seedClient = await findClient(db, seedClientId);
+  const seeded = seedClient?.status === 'active';
+  const token = await config.tokens.issue({
+    tenantId: DEMO_TENANT_ID,
+    role: 'tenant_admin',
+    subject: seedClientId,
+  });
+  if (seedClient?.status === 'active') {
+    await seedDemoData(app, token, today);
   }
   if (
     existing &&
@@ -248,11 +273,6 @@ export async function seedDemo(
   ) {
     return { seeded, credentials: existing };
   }
-  const token = await config.tokens.issue({
-    tenantId: DEMO_TENANT_ID,
-    role: 'tenant_admin',
-    clientId: 'seed',
-  });
   const organisations = (await call(app, token, 'GET', '/v1/organisations?limit=100')) as unknown as {
     items: { id: string; name: string }[];
   };
@@ -261,12 +281,15 @@ export async function seedDemo(
     const clientSecret = generateSecret();
     const organisationId = organisation && organisations.items.find((o) => o.name === organisation)?.id;
     const client = await createClient(
-      config.db,
+      db,
       DEMO_TENANT_ID,
       { name: `Demo ${role}`, role, ...(organisationId ? { organisationId } : {}) },
       await hashSecret(clientSecret),
     );
     credentials[role] = { clientId: client.clientId, clientSecret };
+  }
+  if (seedClient?.status === 'active') {
+    await revokeClient(db, DEMO_TENANT_ID, SEED_CLIENT, 'seeding finished', seedClient.version);
   }
   return { seeded, credentials };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidBusinessId } from './business-id.ts';
+import { businessIdFrom, isValidBusinessId } from './business-id.ts';
 
 describe('isValidBusinessId', () => {
   it('accepts real business ids, including one whose check digit is 0', () => {
@@ -31,4 +31,23 @@ describe('isValidBusinessId', () => {
       expect(isValidBusinessId(id)).toBe(false);
     },
   );
+});
+
+describe('businessIdFrom', () => {
+  it('completes seven digits with their check digit', () => {
+    expect(businessIdFrom('0201256')).toBe('0201256-6');
+    expect(businessIdFrom('1572860')).toBe('1572860-0');
+  });
+
+  it('gives nothing where no check digit exists or the digits are not seven', () => {
+    expect(businessIdFrom('0000006')).toBeUndefined();
+    expect(businessIdFrom('123456')).toBeUndefined();
+  });
+
+  it('only ever gives valid ids', () => {
+    for (let n = 0; n < 2000; n++) {
+      const id = businessIdFrom(String(n * 4999).padStart(7, '0'));
+      if (id) expect(isValidBusinessId(id)).toBe(true);
+    }
+  });
 });

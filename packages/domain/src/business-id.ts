@@ -12,3 +12,12 @@ export function isValidBusinessId(raw: string): boolean {
   const check = remainder === 0 ? 0 : 11 - remainder;
   return check === Number(match[2]);
 }
+
+/** The business id with the check digit for seven digits, or undefined where none exists (remainder 1). */
+export function businessIdFrom(sevenDigits: string): string | undefined {
+  if (!/^\d{7}$/.test(sevenDigits)) return undefined;
+  const sum = WEIGHTS.reduce((total, weight, i) => total + weight * Number(sevenDigits[i]), 0);
+  const remainder = sum % 11;
+  if (remainder === 1) return undefined;
+  return `${sevenDigits}-${remainder === 0 ? 0 : 11 - remainder}`;
+}

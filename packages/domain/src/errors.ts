@@ -67,6 +67,21 @@ export class ForbiddenError extends ProblemError {
   readonly title = 'Not allowed';
 }
 
+/** The caller's tenant is pending approval or suspended: nothing inside it is served. */
+export class TenantNotActiveError extends ProblemError {
+  readonly status = 403;
+  readonly type = 'tenant-not-active';
+  readonly title = 'The tenant is not active';
+  constructor(status: string) {
+    super(
+      status === 'pending'
+        ? 'the tenant is waiting for an operator to approve it'
+        : `the tenant is ${status}; contact the Polku operators`,
+      { tenantStatus: status },
+    );
+  }
+}
+
 export class NotFoundError extends ProblemError {
   readonly status = 404;
   readonly type = 'not-found';
@@ -121,6 +136,17 @@ export class PreconditionRequiredError extends ProblemError {
   readonly status = 428;
   readonly type = 'precondition-required';
   readonly title = 'If-Match required';
+}
+
+export class TooManyRequestsError extends ProblemError {
+  readonly status = 429;
+  readonly type = 'too-many-requests';
+  readonly title = 'Too many requests';
+  readonly retryAfterSeconds: number;
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(detail);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
 }
 
 export class ServiceUnavailableError extends ProblemError {

@@ -1,4 +1,4 @@
-export { isValidBusinessId } from './business-id.ts';
+export { businessIdFrom, isValidBusinessId } from './business-id.ts';
 export * from './enrolment-stages.ts';
 export * from './errors.ts';
 export { canonicalIdentityCode, isValidIdentityCode, parseIdentityCode } from './identity-code.ts';
@@ -6,3 +6,4 @@ export { ID_PATTERN, newId } from './ids.ts';
 export * from './schedule.ts';
 export * as schemas from './schemas/index.ts';
 export * from './templates.ts';
+export * from './tenant-status.ts';

@@ -17,7 +17,14 @@ import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { type Group, getGroup, releaseSeat, takeSeat } from './programmes.ts';
 import { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
-import { assertVersion, newResource, repository, revised, type WriteOptions } from './repository.ts';
+import {
+  assertVersion,
+  newResource,
+  recordsOf,
+  repository,
+  revised,
+  type WriteOptions,
+} from './repository.ts';
 import { commit, type WriteOp } from './write.ts';
 
 export type Enrolment = schemas.Enrolment;
@@ -99,7 +106,7 @@ export async function createEnrolment(
   ];
   if (group && holdsSeat(input.stage)) ops.push(takeSeat(tenantId, group, now));
   try {
-    await commit(db, ops, options.idempotency?.(enrolment));
+    await commit(db, ops, recordsOf(options, enrolment));
   } catch (error) {
     if (!(error instanceof AlreadyEnrolled)) throw error;
     const open = await getItem(db, keys.openEnrolment(tenantId, input.participantId, input.programmeId));
@@ -170,7 +177,7 @@ export async function transitionEnrolment(
       key: keys.openEnrolment(tenantId, current.participantId, current.programmeId),
     });
   }
-  await commit(db, ops, options.idempotency?.(next));
+  await commit(db, ops, recordsOf(options, next));
   return next;
 }
 

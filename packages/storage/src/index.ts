@@ -1,4 +1,18 @@
-export { type ApiClient, clients, createClient, findClientCredentials, parseClientId } from './clients.ts';
+export * from './audit.ts';
+export {
+  type ApiClient,
+  clientIdOf,
+  clients,
+  createClient,
+  findClient,
+  findClientCredentials,
+  getClient,
+  listClients,
+  newClient,
+  parseClientId,
+  revokeClient,
+  rotateClientSecret,
+} from './clients.ts';
 export { createDb, type Db, type DbOptions } from './db.ts';
 export {
   createEnrolment,
@@ -19,6 +33,7 @@ export {
   idempotencyRecorder,
   type StoredResponse,
 } from './idempotency.ts';
+export * from './identity-providers.ts';
 export type { Item } from './item.ts';
 export { type Organisation, organisations } from './organisations.ts';
 export {
@@ -43,8 +58,9 @@ export {
   programmes,
   updateGroup,
 } from './programmes.ts';
+export { type RateLimit, spendRateLimit } from './rate-limits.ts';
 export { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
-export type { Resource, WriteOptions } from './repository.ts';
+export { type Resource, recordsOf, type WriteOptions } from './repository.ts';
 export {
   type Attendance,
   createSessions,
@@ -57,11 +73,14 @@ export {
   sessions,
 } from './sessions.ts';
 export {
+  changeTenantStatus,
   createTenant,
   findTenant,
+  getTenant,
+  listTenants,
   TENANT_KINDS,
   type Tenant,
   type TenantStatus,
   tenants,
 } from './tenants.ts';
-export { commit, conditions, IdempotencyRecordExists, type WriteOp } from './write.ts';
+export { commit, conditions, IdempotencyRecordExists, type SideRecords, type WriteOp } from './write.ts';

@@ -7,7 +7,14 @@ import { collections, indexKeys, keys, PARTICIPANT_SHARDS } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { getItem, type PageRequest, queryPage } from './read.ts';
-import { assertVersion, newResource, repository, revised, type WriteOptions } from './repository.ts';
+import {
+  assertVersion,
+  newResource,
+  recordsOf,
+  repository,
+  revised,
+  type WriteOptions,
+} from './repository.ts';
 import { commit } from './write.ts';
 
 export type Participant = schemas.Participant;
@@ -57,7 +64,7 @@ export async function createParticipant(
     });
   }
   try {
-    await commit(db, ops, options.idempotency?.(participant));
+    await commit(db, ops, recordsOf(options, participant));
   } catch (error) {
     if (!(error instanceof DuplicateIdentityCode) || !identityCodeHash) throw error;
     const guard = await getItem(db, keys.identityCode(tenantId, identityCodeHash));
@@ -88,7 +95,7 @@ export async function updateParticipant(
   await commit(
     db,
     [participants.replace(tenantId, next, expectedVersion, hash ? { [IDENTITY_HASH]: hash } : {})],
-    options.idempotency?.(next),
+    recordsOf(options, next),
   );
   return next;
 }
@@ -182,7 +189,7 @@ export async function createMilestone(
           new ConflictError('participant-gone', `participant ${fields.participantId} no longer exists`),
       },
     ],
-    options.idempotency?.(milestone),
+    recordsOf(options, milestone),
   );
   return milestone;
 }

@@ -3,7 +3,14 @@ import { collections, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { type PageRequest, queryPage } from './read.ts';
-import { assertVersion, newResource, repository, revised, type WriteOptions } from './repository.ts';
+import {
+  assertVersion,
+  newResource,
+  recordsOf,
+  repository,
+  revised,
+  type WriteOptions,
+} from './repository.ts';
 import { rootResource } from './root-resources.ts';
 import { commit, type WriteOp } from './write.ts';
 
@@ -41,7 +48,7 @@ export async function createGroup(
     condition: { expression: 'attribute_exists(PK)' },
     onConflict: () => new ConflictError('programme-gone', `programme ${fields.programmeId} no longer exists`),
   };
-  await commit(db, [groups.insert(tenantId, group), programmeExists], options.idempotency?.(group));
+  await commit(db, [groups.insert(tenantId, group), programmeExists], recordsOf(options, group));
   return group;
 }
 
@@ -75,7 +82,7 @@ export async function updateGroup(
     );
   }
   const next = revised(current, patch, options.now);
-  await commit(db, [groups.replace(tenantId, next, expectedVersion)], options.idempotency?.(next));
+  await commit(db, [groups.replace(tenantId, next, expectedVersion)], recordsOf(options, next));
   return next;
 }
 

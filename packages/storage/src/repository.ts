@@ -9,7 +9,7 @@ import type { Db } from './db.ts';
 import type { IdempotencyRecorder } from './idempotency.ts';
 import { entityOf, type Item } from './item.ts';
 import { getItem } from './read.ts';
-import { conditions, type WriteOp } from './write.ts';
+import { conditions, type SideRecords, type WriteOp } from './write.ts';
 
 export type Resource = {
   id: string;
@@ -22,6 +22,13 @@ export interface WriteOptions {
   now?: Date | undefined;
   /** Makes the write exactly-once for an Idempotency-Key. */
   idempotency?: IdempotencyRecorder | undefined;
+  /** The audit events of the write, from what it wrote; committed with it. */
+  audit?: ((result: unknown) => Item[]) | undefined;
+}
+
+/** The side records a write commits with its own items. */
+export function recordsOf(options: WriteOptions, result: unknown): SideRecords {
+  return { audit: options.audit?.(result), idempotency: options.idempotency?.(result) };
 }
 
 export function newResource<T extends object>(fields: T, now: Date = new Date()): T & Resource {

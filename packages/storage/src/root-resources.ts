@@ -11,6 +11,7 @@ import {
   newResource,
   type RepositorySpec,
   type Resource,
+  recordsOf,
   repository,
   revised,
   type WriteOptions,
@@ -36,7 +37,7 @@ export function rootResource<T extends Resource>(spec: RootResourceSpec<T>) {
       options: WriteOptions = {},
     ): Promise<T> {
       const resource = newResource(fields, options.now) as T;
-      await commit(db, [repo.insert(tenantId, resource)], options.idempotency?.(resource));
+      await commit(db, [repo.insert(tenantId, resource)], recordsOf(options, resource));
       return resource;
     },
     async list(
@@ -59,7 +60,7 @@ export function rootResource<T extends Resource>(spec: RootResourceSpec<T>) {
       const current = await repo.load(db, spec.keyOf(tenantId, id), id);
       assertVersion(spec.name, current, expectedVersion);
       const next = revised(current, patch, options.now);
-      await commit(db, [repo.replace(tenantId, next, expectedVersion)], options.idempotency?.(next));
+      await commit(db, [repo.replace(tenantId, next, expectedVersion)], recordsOf(options, next));
       return next;
     },
   };

@@ -7,7 +7,15 @@ import { collections, indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { type PageRequest, queryAll, queryPage } from './read.ts';
-import { assertVersion, newResource, repository, revised, stale, type WriteOptions } from './repository.ts';
+import {
+  assertVersion,
+  newResource,
+  recordsOf,
+  repository,
+  revised,
+  stale,
+  type WriteOptions,
+} from './repository.ts';
 import { commit, type WriteOp } from './write.ts';
 
 export type Session = schemas.Session;
@@ -50,7 +58,7 @@ export async function createSessions(
       onConflict: () => new ConflictError('programme-gone', `programme ${programmeId} no longer exists`),
     });
   }
-  await commit(db, ops, options.idempotency?.(created));
+  await commit(db, ops, recordsOf(options, created));
   return created;
 }
 
@@ -142,6 +150,6 @@ export async function recordAttendance(
       }),
     ),
   ];
-  await commit(db, ops, options.idempotency?.(next));
+  await commit(db, ops, recordsOf(options, next));
   return next;
 }

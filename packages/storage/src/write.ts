@@ -110,22 +110,28 @@ async function writeOne(db: Db, op: WriteOp): Promise<void> {
 const MAX_TRANSACTION_ITEMS = 100;
 const CONFLICT_RETRIES = 3;
 
+/** What a write records beside its own items, in the same transaction. */
+export interface SideRecords {
+  /** Audit events about the participants the write touched (unconditional puts of new ids). */
+  audit?: Item[] | undefined;
+  /** The idempotency record: written only if absent, last in the transaction. */
+  idempotency?: Item | undefined;
+}
+
 /**
  * Writes a plan. Conditional failures become the operation's own error; an idempotency record
- * (the last op, from `withIdempotency`) that already exists raises IdempotencyRecordExists.
+ * that already exists raises IdempotencyRecordExists.
  */
-export async function commit(db: Db, ops: WriteOp[], idempotencyRecord?: Item): Promise<void> {
-  const all: WriteOp[] = idempotencyRecord
-    ? [
-        ...ops,
-        {
-          kind: 'put',
-          item: idempotencyRecord,
-          condition: conditions.absent(),
-          onConflict: () => new IdempotencyRecordExists(),
-        },
-      ]
-    : ops;
+export async function commit(db: Db, ops: WriteOp[], records: SideRecords = {}): Promise<void> {
+  const all: WriteOp[] = [...ops, ...(records.audit ?? []).map((item): WriteOp => ({ kind: 'put', item }))];
+  if (records.idempotency) {
+    all.push({
+      kind: 'put',
+      item: records.idempotency,
+      condition: conditions.absent(),
+      onConflict: () => new IdempotencyRecordExists(),
+    });
+  }
   if (all.length === 0) return;
   if (all.length > MAX_TRANSACTION_ITEMS) throw new Error(`a plan of ${all.length} writes is too large`);
   try {

@@ -1,5 +1,7 @@
 /**
- * Key builders. Every partition key, of the table and of every index, starts with `T#<tenantId>`.
+ * Key builders. Every partition key of tenant data, in the table and in every index, starts with
+ * `T#<tenantId>`. The platform registry alone (`PLATFORM#...`: tenant metadata by status, uniqueness
+ * guards for business ids and SSO issuers, signup rate counters) holds no tenant data.
  * Entities that grow with the number of participants get a partition of their own
  * (`T#t#P#id`, `T#t#ENR#id`, `T#t#SES#id`); tenant-wide lists of them are spread over
  * PARTICIPANT_SHARDS index partitions so one large tenant has no single hot key.
@@ -13,6 +15,7 @@ export type Key = {
 export const PARTICIPANT_SHARDS = 8;
 
 const tenant = (tenantId: string) => `T#${tenantId}`;
+const platform = (name: string) => `PLATFORM#${name}`;
 
 /** A stable shard number in [0, PARTICIPANT_SHARDS) from an id (FNV-1a). */
 export function shardOf(id: string, shards = PARTICIPANT_SHARDS): number {
@@ -65,6 +68,22 @@ export const keys = {
     PK: `${tenant(tenantId)}#IDEM#${principalId}#${idempotencyKey}`,
     SK: 'IDEM',
   }),
+  /** The tenant's staff single sign-on: one identity provider per tenant. */
+  identityProvider: (tenantId: string): Key => ({ PK: tenant(tenantId), SK: 'IDP' }),
+  /** Audit events about one participant, newest last by id (ULID). */
+  auditEvent: (tenantId: string, participantId: string, eventId: string): Key => ({
+    PK: `${tenant(tenantId)}#AUDIT#P#${participantId}`,
+    SK: `EVT#${eventId}`,
+  }),
+  /** Platform registry: one tenant per business id. */
+  businessId: (businessId: string): Key => ({ PK: platform(`BUSINESS_ID#${businessId}`), SK: 'GUARD' }),
+  /** Platform registry: one tenant per SSO issuer (hashed: issuers are long URLs). */
+  issuer: (issuerHash: string): Key => ({ PK: platform(`ISSUER#${issuerHash}`), SK: 'GUARD' }),
+  /** Platform registry: a fixed-window request counter (signup rate limits), expired by TTL. */
+  rateCounter: (scope: string, subject: string, window: string): Key => ({
+    PK: platform(`RATE#${scope}#${subject}#${window}`),
+    SK: 'RATE',
+  }),
 } as const;
 
 /** Partition and sort-key prefixes of the collections the API lists. */
@@ -73,6 +92,10 @@ export const collections = {
   fundingProjects: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'FP#' }),
   programmes: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'PROG#' }),
   clients: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'CLIENT#' }),
+  auditOfParticipant: (tenantId: string, participantId: string) => ({
+    PK: `${tenant(tenantId)}#AUDIT#P#${participantId}`,
+    prefix: 'EVT#',
+  }),
   groupsOfProgramme: (tenantId: string, programmeId: string) => ({
     PK: `${tenant(tenantId)}#PROG#${programmeId}`,
     prefix: 'GROUP#',
@@ -89,6 +112,20 @@ export const collections = {
 
 /** Index keys: what each entity writes into GSI1..3, by name. */
 export const indexKeys = {
+  /** GSI1: tenants by status; GSI2: all tenants (operators' lists, newest first by id). */
+  tenantListing: (status: string, tenantId: string) => ({
+    GSI1PK: platform(`TENANTS#${status}`),
+    GSI1SK: tenantId,
+    GSI2PK: platform('TENANTS'),
+    GSI2SK: tenantId,
+  }),
+  tenantsPartition: (status?: string) => (status ? platform(`TENANTS#${status}`) : platform('TENANTS')),
+  /** GSI1: audit events by actor (API client, staff user), newest last by id. */
+  auditByActor: (tenantId: string, actorId: string, eventId: string) => ({
+    GSI1PK: `${tenant(tenantId)}#AUDIT#ACTOR#${actorId}`,
+    GSI1SK: eventId,
+  }),
+  auditOfActorPartition: (tenantId: string, actorId: string) => `${tenant(tenantId)}#AUDIT#ACTOR#${actorId}`,
   /** GSI1: participants of a tenant, spread over shards, in id (creation) order. */
   participantShard: (tenantId: string, participantId: string) => ({
     GSI1PK: `${tenant(tenantId)}#PARTICIPANTS#${shardOf(participantId)}`,

@@ -46,12 +46,12 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!KEY_SHAPE.test(key)) {
     throw new BadRequestError('Idempotency-Key must be 1–128 characters of letters, digits and _ . : -');
   }
-  const { tenantId, clientId } = c.var.principal;
+  const { tenantId, kind, subject } = c.var.principal;
   const body = await c.req.text();
   const requestHash = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n${body}`)
     .digest('base64url');
-  const request = { tenantId, principalId: clientId, key, requestHash };
+  const request = { tenantId, principalId: `${kind}:${subject}`, key, requestHash };
   const recorded = await recordedResponse(c.var.config.db, request);
   if (recorded) return recorded;
   c.set('idempotency', request);

@@ -1,5 +1,11 @@
 /** The one place errors become RFC 9457 application/problem+json responses. */
-import { type FieldError, ProblemError, ServiceUnavailableError, ValidationError } from '@polku/domain';
+import {
+  type FieldError,
+  ProblemError,
+  ServiceUnavailableError,
+  TooManyRequestsError,
+  ValidationError,
+} from '@polku/domain';
 import type { Context } from 'hono';
 import type { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -24,7 +30,7 @@ export function problemResponse(c: Context, problem: Record<string, unknown>, st
 
 export function problemOf(c: Context, error: ProblemError): Response {
   const response = problemResponse(c, error.toProblem(c.req.path), error.status);
-  if (error instanceof ServiceUnavailableError) {
+  if (error instanceof ServiceUnavailableError || error instanceof TooManyRequestsError) {
     response.headers.set('Retry-After', String(error.retryAfterSeconds));
   }
   if (error.status === 401) {

@@ -1,9 +1,10 @@
 /** Public endpoints: health, the JWKS, and the OAuth 2.0 client-credentials token endpoint. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { spendVerifyTime, verifySecret } from '@polku/auth';
-import { ForbiddenError, ProblemError } from '@polku/domain';
+import { PLATFORM_TENANT, type Principal, spendVerifyTime, verifySecret } from '@polku/auth';
+import { ForbiddenError, ProblemError, TenantNotActiveError } from '@polku/domain';
 import { findClientCredentials, findTenant } from '@polku/storage';
 import * as z from 'zod';
+import type { AppConfig } from '../config.ts';
 import type { AppEnv } from '../http/env.ts';
 import { json, publicRoute, route } from '../http/route.ts';
 
@@ -76,6 +77,39 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
+const OPERATOR_ID = /^operator\.[a-z0-9-]{1,64}$/;
+
+/** Who the client id and secret belong to; the same 401 for an unknown id and a wrong secret. */
+async function authenticateClient(
+  config: AppConfig,
+  id: string,
+  secret: string,
+): Promise<Omit<Principal, 'kind'>> {
+  const refused = new OAuthError(401, 'invalid_client', 'unknown client or wrong secret');
+  if (OPERATOR_ID.test(id)) {
+    const hash = config.operators.get(id);
+    if (!hash) await spendVerifyTime(secret);
+    if (!hash || !(await verifySecret(secret, hash))) throw refused;
+    return { tenantId: PLATFORM_TENANT, role: 'platform_admin', subject: id };
+  }
+  const found = await findClientCredentials(config.db, id, config.now());
+  if (!found) {
+    await spendVerifyTime(secret);
+    throw refused;
+  }
+  let valid = false;
+  for (const hash of found.secretHashes) valid ||= await verifySecret(secret, hash);
+  if (!valid || found.client.status !== 'active') throw refused;
+  const tenant = await findTenant(config.db, found.tenantId);
+  if (tenant?.status !== 'active') throw new TenantNotActiveError(tenant?.status ?? 'gone');
+  return {
+    tenantId: found.tenantId,
+    role: found.client.role,
+    subject: found.client.clientId,
+    organisationId: found.client.organisationId,
+  };
+}
+
 export function registerPublic(app: OpenAPIHono<AppEnv>) {
   app.openapi(
     publicRoute({
@@ -125,32 +159,12 @@ export function registerPublic(app: OpenAPIHono<AppEnv>) {
       const id = basic?.id ?? form.client_id;
       const secret = basic?.secret ?? form.client_secret;
       if (!id || !secret) throw new OAuthError(401, 'invalid_client', 'client credentials are missing');
-      const { db, tokens } = c.var.config;
-      const found = await findClientCredentials(db, id);
-      if (!found) {
-        await spendVerifyTime(secret);
-        throw new OAuthError(401, 'invalid_client', 'unknown client or wrong secret');
-      }
-      const valid = await verifySecret(secret, found.secretHash);
-      if (!valid || found.client.status !== 'active') {
-        throw new OAuthError(401, 'invalid_client', 'unknown client or wrong secret');
-      }
-      const tenant = await findTenant(db, found.tenantId);
-      if (tenant?.status !== 'active') {
-        throw new ForbiddenError(
-          `the tenant is ${tenant?.status ?? 'unknown'}; tokens are issued to active tenants`,
-        );
-      }
-      const token = await tokens.issue({
-        tenantId: found.tenantId,
-        role: found.client.role,
-        clientId: found.client.clientId,
-        organisationId: found.client.organisationId,
-      });
+      const principal = await authenticateClient(c.var.config, id, secret);
+      const token = await c.var.config.tokens.issue(principal, c.var.config.now().getTime());
       c.header('Cache-Control', 'no-store');
       c.header('Pragma', 'no-cache');
       return c.json(
-        { access_token: token, token_type: 'Bearer' as const, expires_in: tokens.ttlSeconds },
+        { access_token: token, token_type: 'Bearer' as const, expires_in: c.var.config.tokens.ttlSeconds },
         200,
       );
     },

@@ -233,7 +233,7 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
         records,
         expected,
         version,
-        c.var.principal.clientId,
+        c.var.principal.subject,
         {
           now: c.var.config.now(),
         },

@@ -1,0 +1,41 @@
+import * as z from 'zod';
+import { Id, ListQuery, Timestamp } from './common.ts';
+
+/** What was done to a participant's record (the participant, its milestones and enrolments). */
+export const AUDIT_ACTIONS = [
+  'participant.list',
+  'participant.read',
+  'participant.create',
+  'participant.update',
+  'milestone.list',
+  'milestone.create',
+  'enrolment.list',
+  'enrolment.read',
+  'enrolment.create',
+  'enrolment.stage-change',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const AuditEvent = z
+  .object({
+    id: Id,
+    at: Timestamp,
+    participantId: Id,
+    action: z.enum(AUDIT_ACTIONS),
+    actor: z.object({
+      kind: z.enum(['client', 'user']),
+      id: z
+        .string()
+        .meta({ description: 'The API client id, or the staff user’s subject at their identity provider' }),
+      role: z.string(),
+      organisationId: Id.optional(),
+    }),
+    requestId: z.string(),
+  })
+  .meta({ id: 'AuditEvent' });
+export type AuditEvent = z.infer<typeof AuditEvent>;
+
+export const AuditQuery = ListQuery.extend({
+  participantId: Id.optional().meta({ description: 'Events about this participant' }),
+  actorId: z.string().min(1).max(300).optional().meta({ description: 'Events by this client or user' }),
+});
