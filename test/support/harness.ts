@@ -5,6 +5,7 @@
 
 import { randomInt, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
   type AppConfig,
   createApp,
@@ -187,5 +188,30 @@ export async function createTestTenant(
     credentials,
     token,
     as: (role) => async (method, path, options) => call(harness, await token(role), method, path, options),
+  };
+}
+
+/** Every item of the test's table. A Scan, which only tests use: to prove what was (not) written. */
+export async function scanTable(harness: Harness): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await harness.db.doc.send(
+      new ScanCommand({ TableName: harness.tableName, ExclusiveStartKey }),
+    );
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
+}
+
+/** A clock tests move by hand. */
+export function manualClock(start = new Date()) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance: (seconds: number) => {
+      now += seconds * 1000;
+    },
   };
 }

@@ -3,7 +3,7 @@
  * once per cold start and reused by every invocation.
  */
 import { createDb } from '@polku/storage';
-import { handle } from 'hono/aws-lambda';
+import { getConnInfo, handle } from 'hono/aws-lambda';
 import { createApp } from './app.ts';
 import { createConfig, type PlatformSecrets } from './config.ts';
 
@@ -39,6 +39,8 @@ const app = (async () => {
     db: createDb({ tableName: required('POLKU_TABLE_NAME'), endpoint: process.env.POLKU_DYNAMODB_ENDPOINT }),
     secrets: await loadSecrets(),
     issuer: required('POLKU_ISSUER'),
+    // API Gateway's view of the caller; a client-sent X-Forwarded-For could be anything.
+    sourceAddress: (c) => getConnInfo(c).remote.address,
   });
   return handle(createApp(config));
 })();

@@ -28,6 +28,8 @@ export function responder<R, B = R>(
   status: number,
   location?: (body: B) => string,
   toBody: (result: R) => B = (result) => result as unknown as B,
+  /** What a replay may show of the body: a secret is shown once and never stored. */
+  toReplayBody: (body: B) => B = (body) => body,
 ): Responder<R> {
   const request = c.var.idempotency;
   const now = c.var.config.now();
@@ -35,7 +37,13 @@ export function responder<R, B = R>(
   return {
     options: {
       now,
-      idempotency: request && idempotencyRecorder(request, (result) => respond(result as R), now),
+      idempotency:
+        request &&
+        idempotencyRecorder(
+          request,
+          (result) => stored(status, toReplayBody(toBody(result as R)), location),
+          now,
+        ),
     },
     send(result) {
       const response = respond(result);
