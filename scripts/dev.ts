@@ -11,6 +11,7 @@ import { createApp, createConfig, serveLocally } from '@polku/api';
 import {
   type DemoCredentials,
   ensureTable,
+  loadOrCreateOperator,
   loadOrCreateSecrets,
   seedDemo,
   startDynamoDbLocal,
@@ -41,11 +42,19 @@ try {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   const table = await ensureTable(client, TABLE_NAME_DEFAULT);
-  const secrets = await loadOrCreateSecrets(join(dataDir, 'platform-secrets.json'));
+  const secretsFile = join(dataDir, 'platform-secrets.json');
+  const operatorFile = join(dataDir, 'operator-credentials.json');
+  const { secrets, operator } = await loadOrCreateOperator(
+    secretsFile,
+    operatorFile,
+    await loadOrCreateSecrets(secretsFile),
+  );
   const config = await createConfig({
     db: createDb({ tableName: TABLE_NAME_DEFAULT, endpoint: dynamo.endpoint }),
     secrets,
     issuer: `http://localhost:${port}`,
+    // A local identity provider (e.g. Keycloak on localhost) may serve its JWKS over plain http.
+    staffSignOn: { allowLoopbackHttp: true },
   });
   const credentialsFile = join(dataDir, 'demo-credentials.json');
   const existing =
@@ -66,6 +75,8 @@ try {
   for (const [role, { clientId, clientSecret }] of Object.entries(credentials)) {
     out(`  ${role.padEnd(13)} client_id=${clientId}  client_secret=${clientSecret}`);
   }
+  out(`Operator       credentials in ${operatorFile}:`);
+  out(`  ${'operator'.padEnd(13)} client_id=${operator.clientId}  client_secret=${operator.clientSecret}`);
   out(
     `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops the API and DynamoDB Local.`,
   );

@@ -1,6 +1,6 @@
 /**
  * The Lambda entry: configuration (table, issuer, platform secrets from Secrets Manager) is loaded
- * once per cold start and reused by every invocation.
+ * at cold start, reused by every invocation and refreshed every ten minutes.
  */
 import { createDb } from '@polku/storage';
 import { getConnInfo, handle } from 'hono/aws-lambda';
@@ -34,7 +34,7 @@ async function loadSecrets(): Promise<PlatformSecrets> {
   }
 }
 
-const app = (async () => {
+async function loadApp() {
   const config = await createConfig({
     db: createDb({ tableName: required('POLKU_TABLE_NAME'), endpoint: process.env.POLKU_DYNAMODB_ENDPOINT }),
     secrets: await loadSecrets(),
@@ -43,6 +43,24 @@ const app = (async () => {
     sourceAddress: (c) => getConnInfo(c).remote.address,
   });
   return handle(createApp(config));
-})();
+}
 
-export const handler: ReturnType<typeof handle> = async (event, context) => (await app)(event, context);
+/**
+ * The secret is read again every POLKU_SECRET_REFRESH_SECONDS (default 600), so a rotated signing key
+ * or a new operator reaches every warm instance without a redeploy. A failed reload keeps the
+ * configuration that works.
+ */
+const REFRESH_MS = Number(process.env.POLKU_SECRET_REFRESH_SECONDS ?? 600) * 1000;
+let loaded = { app: loadApp(), at: Date.now() };
+
+function currentApp(): Promise<ReturnType<typeof handle>> {
+  if (Date.now() - loaded.at > REFRESH_MS) {
+    const previous = loaded.app;
+    const next = loadApp();
+    loaded = { app: next.catch(() => previous), at: Date.now() };
+  }
+  return loaded.app;
+}
+
+export const handler: ReturnType<typeof handle> = async (event, context) =>
+  (await currentApp())(event, context);

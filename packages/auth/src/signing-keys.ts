@@ -36,3 +36,25 @@ export async function loadSigningKeys(set: PrivateJwkSet): Promise<SigningKeys> 
   const key = await importJWK(first, ALGORITHM);
   return { signer: { kid: first.kid, key }, publicJwks: set.keys.map(publicPart) };
 }
+
+/**
+ * Rotation in three steps, each written to the platform secret and given time to reach every
+ * instance before the next: `prepare` adds a new key that only verifies; `promote` makes it the
+ * signer (the old one still verifies); `retire` drops every key but the signer once the old
+ * key's last tokens have expired.
+ */
+export const rotation = {
+  async prepare(set: PrivateJwkSet): Promise<PrivateJwkSet> {
+    if (set.keys.length > 1) throw new Error('a rotation is already under way: promote or retire first');
+    return { keys: [...set.keys, await generatePrivateJwk()] };
+  },
+  promote(set: PrivateJwkSet): PrivateJwkSet {
+    if (set.keys.length < 2) throw new Error('no prepared key to promote: prepare first');
+    const prepared = set.keys[set.keys.length - 1]!;
+    return { keys: [prepared, ...set.keys.slice(0, -1)] };
+  },
+  retire(set: PrivateJwkSet): PrivateJwkSet {
+    if (set.keys.length < 2) throw new Error('nothing to retire: the set has one key');
+    return { keys: [set.keys[0]!] };
+  },
+};

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, type JWK, SignJWT, UnsecuredJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { generatePrivateJwk, loadSigningKeys } from './signing-keys.ts';
+import { generatePrivateJwk, loadSigningKeys, rotation } from './signing-keys.ts';
 import { ACCESS_TOKEN_TTL_SECONDS, type Principal, TokenError, TokenService } from './tokens.ts';
 
 const SETTINGS = { issuer: 'https://auth.polku.test', audience: 'polku-api' };
@@ -118,6 +118,37 @@ describe('key rotation', () => {
     const newKey = await generatePrivateJwk();
     const retired = await serviceFor([newKey]);
     await expect(retired.verify(await tokens.issue(COACH))).rejects.toThrow(TokenError);
+  });
+});
+
+describe('the three-step rotation', () => {
+  it('never leaves a token unverifiable by an instance one step behind', async () => {
+    const start = { keys: [ourKey] };
+    const prepared = await rotation.prepare(start);
+    const promoted = rotation.promote(prepared);
+    const retired = rotation.retire(promoted);
+    const [before, during, after, done] = await Promise.all(
+      [start, prepared, promoted, retired].map((set) => serviceFor(set.keys)),
+    );
+    // Each step's tokens verify on an instance still at the step before, and the other way round.
+    for (const [older, newer] of [
+      [before, during],
+      [during, after],
+      [after, done],
+    ] as const) {
+      expect(await older!.verify(await newer!.issue(COACH))).toEqual(COACH);
+      expect(await newer!.verify(await older!.issue(COACH))).toEqual(COACH);
+    }
+    expect(decodeProtectedHeader(await during!.issue(COACH)).kid).toBe(ourKey.kid);
+    expect(decodeProtectedHeader(await after!.issue(COACH)).kid).toBe(prepared.keys[1]!.kid);
+    await expect(done!.verify(await before!.issue(COACH))).rejects.toThrow(TokenError);
+  });
+
+  it('refuses steps out of order', async () => {
+    const prepared = await rotation.prepare({ keys: [ourKey] });
+    await expect(rotation.prepare(prepared)).rejects.toThrow(/under way/);
+    expect(() => rotation.promote({ keys: [ourKey] })).toThrow(/prepare first/);
+    expect(() => rotation.retire({ keys: [ourKey] })).toThrow(/one key/);
   });
 });
 

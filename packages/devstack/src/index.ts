@@ -1,4 +1,17 @@
 export { type DynamoDbLocal, freePort, startDynamoDbLocal } from './dynamodb-local.ts';
-export { generateSecrets, type LocalSecrets, loadOrCreateSecrets } from './secrets.ts';
+export {
+  type OperatorEntry,
+  type RotationStep,
+  withOperator,
+  withoutOperator,
+  withRotatedSigningKey,
+} from './platform-secret.ts';
+export {
+  generateSecrets,
+  type LocalOperator,
+  type LocalSecrets,
+  loadOrCreateOperator,
+  loadOrCreateSecrets,
+} from './secrets.ts';
 export { DEMO_TENANT_ID, type DemoCredentials, type SeedResult, seedDemo } from './seed.ts';
 export { ensureTable } from './table.ts';

@@ -3,12 +3,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { generatePrivateJwk } from '@polku/auth';
+import { generatePrivateJwk, verifySecret } from '@polku/auth';
+import { type OperatorEntry, withOperator } from './platform-secret.ts';
 
 export interface LocalSecrets {
   signingKeys: { keys: Record<string, unknown>[] };
   cursorKey: string;
   identityCodeKey: string;
+  operators?: OperatorEntry[];
 }
 
 export async function generateSecrets(): Promise<LocalSecrets> {
@@ -16,6 +18,7 @@ export async function generateSecrets(): Promise<LocalSecrets> {
     signingKeys: { keys: [await generatePrivateJwk()] as Record<string, unknown>[] },
     cursorKey: randomBytes(32).toString('base64'),
     identityCodeKey: randomBytes(32).toString('base64'),
+    operators: [],
   };
 }
 
@@ -25,4 +28,30 @@ export async function loadOrCreateSecrets(file: string): Promise<LocalSecrets> {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
+}
+
+export interface LocalOperator {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * The local operator (`operator.local`): its secret kept in `credentialsFile`, its hash in the
+ * local platform secret. Made once and reused while the two still match.
+ */
+export async function loadOrCreateOperator(
+  secretsFile: string,
+  credentialsFile: string,
+  secrets: LocalSecrets,
+): Promise<{ secrets: LocalSecrets; operator: LocalOperator }> {
+  if (existsSync(credentialsFile)) {
+    const operator = JSON.parse(readFileSync(credentialsFile, 'utf8')) as LocalOperator;
+    const entry = secrets.operators?.find((candidate) => candidate.id === operator.clientId);
+    if (entry && (await verifySecret(operator.clientSecret, entry.secretHash))) return { secrets, operator };
+  }
+  const added = await withOperator(secrets, 'local');
+  writeFileSync(secretsFile, `${JSON.stringify(added.secret, null, 2)}\n`, { mode: 0o600 });
+  const operator = { clientId: added.clientId, clientSecret: added.clientSecret };
+  writeFileSync(credentialsFile, `${JSON.stringify(operator, null, 2)}\n`, { mode: 0o600 });
+  return { secrets: added.secret, operator };
 }
