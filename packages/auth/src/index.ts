@@ -5,8 +5,20 @@ export {
   generatePrivateJwk,
   loadSigningKeys,
   type PrivateJwkSet,
+  rotation,
   type SigningKeys,
 } from './signing-keys.ts';
+export {
+  claimValues,
+  KeySetUnavailableError,
+  mappedRole,
+  type RoleMapping,
+  STAFF_TOKEN_ALGORITHMS,
+  type StaffClaims,
+  type StaffTokenSettings,
+  type StaffTokenSource,
+  StaffTokenVerifier,
+} from './staff-tokens.ts';
 export {
   ACCESS_TOKEN_TTL_SECONDS,
   claimedIssuer,

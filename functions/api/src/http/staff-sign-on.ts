@@ -1,11 +1,127 @@
 /**
- * Staff single sign-on: tokens from a tenant's registered OIDC provider, verified against its
- * remote JWKS. (Being built: until then no issuer but the platform's is accepted.)
+ * Staff single sign-on: a token whose issuer a tenant registered is verified against that
+ * provider's JWKS and becomes a user of that tenant, with the role its claims map to. The tenant
+ * comes from the registration only, never from a claim. Registrations, and issuers nobody
+ * registered, are cached per process for at most 30 s, so a deleted provider stops within that.
  */
-import type { Principal } from '@polku/auth';
-import { UnauthorizedError } from '@polku/domain';
+import {
+  KeySetUnavailableError,
+  mappedRole,
+  type Principal,
+  StaffTokenVerifier,
+  TokenError,
+} from '@polku/auth';
+import { ForbiddenError, UnauthorizedError } from '@polku/domain';
+import { findIssuerRegistration, type IssuerRegistration } from '@polku/storage';
+import type { AppConfig } from '../config.ts';
 import type { AppContext } from './env.ts';
 
-export async function verifyStaffToken(_c: AppContext, _token: string, _issuer: string): Promise<Principal> {
-  throw new UnauthorizedError('the token is not valid');
+const MAX_CACHE_SECONDS = 30;
+const MAX_CACHED_ISSUERS = 10_000;
+const MAX_URL_LENGTH = 1000;
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function urlOf(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a provider's issuer or JWKS URI is not acceptable, or undefined when it is: https, or http on
+ * a loopback host where the deployment allows it (local runs and tests).
+ */
+export function providerUrlProblem(value: string, allowLoopbackHttp: boolean): string | undefined {
+  const url = urlOf(value);
+  if (!url || value.length > MAX_URL_LENGTH) return 'must be an https URL';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  return allowLoopbackHttp
+    ? 'must be https (http only on localhost, 127.0.0.1 or [::1])'
+    : 'must be an https URL';
+}
+
+/** One per app (per config): its registration cache and its JWKS resolvers. */
+class StaffSignOn {
+  private readonly registrations = new Map<
+    string,
+    { value: Promise<IssuerRegistration | undefined>; until: number }
+  >();
+  readonly verifier: StaffTokenVerifier;
+
+  constructor(private readonly config: AppConfig) {
+    this.verifier = new StaffTokenVerifier({ jwksCooldownMs: config.staffSignOn.jwksCooldownMs });
+  }
+
+  registrationOf(issuer: string): Promise<IssuerRegistration | undefined> {
+    const now = this.config.now().getTime();
+    const hit = this.registrations.get(issuer);
+    if (hit && hit.until > now) return hit.value;
+    if (this.registrations.size >= MAX_CACHED_ISSUERS) this.registrations.clear();
+    const value = findIssuerRegistration(this.config.db, issuer);
+    const seconds = Math.min(this.config.statusCacheSeconds, MAX_CACHE_SECONDS);
+    this.registrations.set(issuer, { value, until: now + seconds * 1000 });
+    // A failed read is not remembered: the next request tries again.
+    value.catch(() => this.registrations.delete(issuer));
+    return value;
+  }
+}
+
+const perConfig = new WeakMap<AppConfig, StaffSignOn>();
+
+function staffSignOnOf(config: AppConfig): StaffSignOn {
+  let found = perConfig.get(config);
+  if (!found) {
+    found = new StaffSignOn(config);
+    perConfig.set(config, found);
+  }
+  return found;
+}
+
+/** The principal of a token from a tenant's identity provider: 401 when not valid, 403 without a role. */
+export async function verifyStaffToken(c: AppContext, token: string, issuer: string): Promise<Principal> {
+  const { config } = c.var;
+  // Only what could have been registered is looked up: garbage issuers cost no read.
+  if (providerUrlProblem(issuer, config.staffSignOn.allowLoopbackHttp)) {
+    throw new UnauthorizedError('the token is not valid');
+  }
+  const signOn = staffSignOnOf(config);
+  const registration = await signOn.registrationOf(issuer);
+  if (!registration) throw new UnauthorizedError("the token's issuer is not registered with Polku");
+  const { tenantId, provider } = registration;
+  let claims: Awaited<ReturnType<StaffTokenVerifier['verify']>>;
+  try {
+    claims = await signOn.verifier.verify(token, provider, config.now());
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    if (error instanceof KeySetUnavailableError) logKeySetFailure(c, tenantId, provider.jwksUri, error);
+    throw new UnauthorizedError(error.message);
+  }
+  const mapping = mappedRole(claims, provider.roleClaim, provider.roleMappings);
+  if (!mapping) throw new ForbiddenError('your identity provider grants no Polku role');
+  return {
+    tenantId,
+    role: mapping.role,
+    subject: claims.sub,
+    kind: 'user',
+    organisationId: mapping.organisationId,
+  };
+}
+
+/** Operators need to see a provider's JWKS failing; the token itself is never logged. */
+function logKeySetFailure(c: AppContext, tenantId: string, jwksUri: string, error: Error): void {
+  const cause = error.cause instanceof Error ? error.cause : undefined;
+  const code = (cause?.cause as { code?: unknown } | undefined)?.code;
+  c.var.config.log({
+    level: 'warn',
+    msg: 'identity provider keys unavailable',
+    requestId: c.var.requestId,
+    tenantId,
+    jwksHost: urlOf(jwksUri)?.host,
+    error: cause?.name,
+    detail: cause?.message,
+    ...(typeof code === 'string' ? { code } : {}),
+  });
 }
