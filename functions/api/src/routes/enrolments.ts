@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { schemas, ValidationError } from '@polku/domain';
 import {
   createEnrolment,
+  type Enrolment,
   type EnrolmentFilter,
   getEnrolment,
   getGroup,
@@ -10,6 +11,7 @@ import {
   programmes,
   transitionEnrolment,
 } from '@polku/storage';
+import { auditedRead, auditWrite, readThenAudit } from '../http/audit.ts';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
@@ -19,6 +21,7 @@ import { json, jsonBody, route } from '../http/route.ts';
 
 const tag = 'Enrolments';
 const location = (e: { id: string }) => `/v1/enrolments/${e.id}`;
+const ofEnrolment = (e: Enrolment) => [e.participantId];
 
 /** Today's date in Finland, the default effective date of a stage. */
 export function today(c: AppContext): string {
@@ -53,7 +56,13 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
       const filter = filters[0]!;
       const scope = filter as Record<string, string>;
       const { db } = c.var.config;
-      const result = await listEnrolments(db, c.var.principal.tenantId, filter, pageRequest(c, query, scope));
+      const page = pageRequest(c, query, scope);
+      const read = () => listEnrolments(db, c.var.principal.tenantId, filter, page);
+      // A programme's or group's list names its participants only once its page is read.
+      const result =
+        'participantId' in filter
+          ? await auditedRead(c, 'enrolment.list', [filter.participantId], read)
+          : await readThenAudit(c, 'enrolment.list', read, (listed) => listed.items.flatMap(ofEnrolment));
       return c.json(pageOf(c, result, scope), 200);
     },
   );
@@ -83,6 +92,7 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
           : undefined,
       ]);
       const reply = responder(c, 201, location);
+      const options = { ...reply.options, audit: auditWrite(c, 'enrolment.create', ofEnrolment) };
       const enrolment = await createEnrolment(
         db,
         tenantId,
@@ -96,7 +106,7 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
           actor: c.var.principal.subject,
         },
         group,
-        reply.options,
+        options,
       );
       return reply.send(enrolment);
     },
@@ -114,7 +124,9 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      return sendResource(await getEnrolment(c.var.config.db, c.var.principal.tenantId, id));
+      const read = () => getEnrolment(c.var.config.db, c.var.principal.tenantId, id);
+      // The participant is known only from the enrolment itself.
+      return sendResource(await readThenAudit(c, 'enrolment.read', read, ofEnrolment));
     },
   );
 
@@ -136,6 +148,7 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
       const { id } = c.req.valid('param');
       const input = c.req.valid('json');
       const reply = responder(c, 200);
+      const options = { ...reply.options, audit: auditWrite(c, 'enrolment.stage-change', ofEnrolment) };
       const enrolment = await transitionEnrolment(
         c.var.config.db,
         c.var.principal.tenantId,
@@ -147,7 +160,7 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
           actor: c.var.principal.subject,
         },
         expectedVersion(c),
-        reply.options,
+        options,
       );
       return reply.send(enrolment);
     },

@@ -8,9 +8,12 @@ import {
   getParticipant,
   listMilestones,
   listParticipants,
+  type Milestone,
+  type Participant,
   type ParticipantListPosition,
   updateParticipant,
 } from '@polku/storage';
+import { auditedRead, auditWrite, readThenAudit } from '../http/audit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest, readCursor, writeCursor } from '../http/paging.ts';
@@ -19,6 +22,8 @@ import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
 
 const tag = 'Participants';
+const ofParticipant = (p: Participant) => [p.id];
+const ofMilestone = (m: Milestone) => [m.participantId];
 
 /** Keyed hash: equal codes in a tenant collide, yet the table alone does not reveal the code. */
 function identityCodeHash(key: Buffer, tenantId: string, code: string): string {
@@ -44,7 +49,8 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const query = c.req.valid('query');
       const position = readCursor<ParticipantListPosition>(c, query);
-      const result = await listParticipants(c.var.config.db, c.var.principal.tenantId, query.limit, position);
+      const list = () => listParticipants(c.var.config.db, c.var.principal.tenantId, query.limit, position);
+      const result = await readThenAudit(c, 'participant.list', list, (page) => page.items.map((p) => p.id));
       return c.json({ items: result.items, nextCursor: writeCursor(c, result.position) }, 200);
     },
   );
@@ -68,7 +74,8 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       const tenantId = c.var.principal.tenantId;
       const hash = identityCode ? identityCodeHash(identityCodeKey, tenantId, identityCode) : undefined;
       const reply = responder(c, 201, (p: { id: string }) => `/v1/participants/${p.id}`);
-      return reply.send(await createParticipant(db, tenantId, fields, hash, reply.options));
+      const options = { ...reply.options, audit: auditWrite(c, 'participant.create', ofParticipant) };
+      return reply.send(await createParticipant(db, tenantId, fields, hash, options));
     },
   );
 
@@ -84,7 +91,8 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      return sendResource(await getParticipant(c.var.config.db, c.var.principal.tenantId, id));
+      const read = () => getParticipant(c.var.config.db, c.var.principal.tenantId, id);
+      return sendResource(await auditedRead(c, 'participant.read', [id], read));
     },
   );
 
@@ -102,10 +110,11 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { id } = c.req.valid('param');
       const reply = responder(c, 200);
+      const options = { ...reply.options, audit: auditWrite(c, 'participant.update', ofParticipant) };
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
       const patch = c.req.valid('json');
-      return reply.send(await updateParticipant(db, tenantId, id, patch, expectedVersion(c), reply.options));
+      return reply.send(await updateParticipant(db, tenantId, id, patch, expectedVersion(c), options));
     },
   );
 
@@ -123,9 +132,15 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       const { id } = c.req.valid('param');
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
-      await getParticipant(db, tenantId, id);
       const filters = { participantId: id };
-      const result = await listMilestones(db, tenantId, id, pageRequest(c, c.req.valid('query'), filters));
+      const page = pageRequest(c, c.req.valid('query'), filters);
+      const result = await auditedRead(c, 'milestone.list', [id], async () => {
+        const [, milestones] = await Promise.all([
+          getParticipant(db, tenantId, id),
+          listMilestones(db, tenantId, id, page),
+        ]);
+        return milestones;
+      });
       return c.json(pageOf(c, result, filters), 200);
     },
   );
@@ -158,7 +173,8 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
         }
       }
       const reply = responder(c, 201, (m: { id: string }) => `/v1/participants/${id}/milestones/${m.id}`);
-      return reply.send(await createMilestone(db, tenantId, { ...input, participantId: id }, reply.options));
+      const options = { ...reply.options, audit: auditWrite(c, 'milestone.create', ofMilestone) };
+      return reply.send(await createMilestone(db, tenantId, { ...input, participantId: id }, options));
     },
   );
 }
