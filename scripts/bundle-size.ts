@@ -9,7 +9,9 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { esbuildOptions, type FunctionName, functionEntries } from '../infra/lib/bundling.ts';
 
-const budgetsKb: Partial<Record<FunctionName, number>> = { api: 600 };
+// A guard against accidental growth (a whole locale table, a second SDK client), not a target:
+// the cold-start benchmark is the measure that counts.
+const budgetsKb: Partial<Record<FunctionName, number>> = { api: 700 };
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
