@@ -70,6 +70,9 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
         currentDate: now,
+        // Bounds the lifetime by `iat` as well as `exp`: a token minted for the future, or for longer
+        // than we issue, is refused whatever its `exp` says.
+        maxTokenAge: this.ttlSeconds,
         algorithms: [ALGORITHM],
         issuer: this.settings.issuer,
         audience: this.settings.audience,

@@ -30,7 +30,7 @@ export class StatusCache {
         async () => (await findTenant(db, principal.tenantId))?.status ?? 'gone',
       ),
       principal.kind === 'client'
-        ? this.cached(`C#${principal.subject}`, async () => {
+        ? this.cached(`C#${principal.tenantId}#${principal.subject}`, async () => {
             const client = await findClient(db, principal.subject);
             return client?.clientId.startsWith(`${principal.tenantId}.`) ? client.status : 'gone';
           })
