@@ -57,11 +57,14 @@ export const ApiClient = z
 export type ApiClient = z.infer<typeof ApiClient>;
 
 export const ClientWithSecret = ApiClient.extend({
-  clientSecret: z.string().optional().meta({
-    description:
-      'Shown once, in this response only; Polku keeps a hash. Absent when the response is an ' +
-      'idempotent replay: rotate the secret to get a new one.',
-  }),
+  clientSecret: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'Shown once, in this response only; Polku keeps a hash. Absent when the response is an ' +
+        'idempotent replay: rotate the secret to get a new one.',
+    }),
 }).meta({ id: 'ClientWithSecret' });
 
 export const DEFAULT_SECRET_GRACE_SECONDS = 24 * 3600;
