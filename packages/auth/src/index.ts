@@ -1,5 +1,5 @@
 export { isRole, PERMISSIONS, type Permission, ROLES, type Role, roleMay } from './roles.ts';
-export { generateSecret, hashSecret, spendVerifyTime, verifySecret } from './secrets.ts';
+export { generateSecret, hashSecret, SECRET_SLOTS, verifySecret, verifySecretAmong } from './secrets.ts';
 export {
   ALGORITHM,
   generatePrivateJwk,

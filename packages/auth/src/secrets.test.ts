@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { generateSecret, hashSecret, verifySecret } from './secrets.ts';
+import { generateSecret, hashSecret, SECRET_SLOTS, verifySecret, verifySecretAmong } from './secrets.ts';
 
 const secret = generateSecret();
 const stored = await hashSecret(secret);
@@ -33,5 +33,30 @@ describe('client secrets', () => {
     { what: 'a hash whose cost is not a power of two', hash: stored.replace(/^scrypt\$\d+/, 'scrypt$3') },
   ])('match nothing, without throwing, against $what', async ({ hash }) => {
     await expect(verifySecret(secret, hash)).resolves.toBe(false);
+  });
+});
+
+describe('verifying among a client’s secrets', () => {
+  it('matches the current or the previous secret, and nothing else', async () => {
+    const previous = await hashSecret('old');
+    expect(await verifySecretAmong(secret, [stored, previous])).toBe(true);
+    expect(await verifySecretAmong('old', [stored, previous])).toBe(true);
+    expect(await verifySecretAmong('other', [stored, previous])).toBe(false);
+    expect(await verifySecretAmong(secret, [])).toBe(false);
+    expect(await verifySecretAmong(secret, [undefined, ''])).toBe(false);
+  });
+
+  it('spends the same number of verifications whatever the client has', async () => {
+    const previous = await hashSecret('old');
+    for (const hashes of [[], [undefined], [stored], [stored, previous], ['', previous]]) {
+      const seen: string[] = [];
+      const counting = (candidate: string, hash: string) => {
+        seen.push(hash);
+        return verifySecret(candidate, hash);
+      };
+      expect(await verifySecretAmong(secret, hashes, counting)).toBe(hashes[0] === stored);
+      expect(seen, JSON.stringify(hashes)).toHaveLength(SECRET_SLOTS);
+      expect(seen.every((hash) => hash.startsWith('scrypt$'))).toBe(true);
+    }
   });
 });

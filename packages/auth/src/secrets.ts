@@ -37,9 +37,30 @@ export async function verifySecret(secret: string, stored: string): Promise<bool
   return key.length === want.length && timingSafeEqual(key, want);
 }
 
-/** A hash of nothing, to spend the same time when a client id is unknown. */
+/** A hash of nothing, to spend the same time where a client has no (second) secret. */
 let decoy: Promise<string> | undefined;
-export async function spendVerifyTime(secret: string): Promise<void> {
+
+/** At most this many secrets open a client: its current one and, during a grace period, the one before. */
+export const SECRET_SLOTS = 2;
+
+/**
+ * Whether the secret matches any of the hashes, always at the cost of SECRET_SLOTS verifications
+ * and without stopping at a match: an unknown client, a revoked one (no hash), one with a rotated
+ * secret and one without all take the same time.
+ */
+export async function verifySecretAmong(
+  secret: string,
+  hashes: readonly (string | undefined)[],
+  verify: (secret: string, hash: string) => Promise<boolean> = verifySecret,
+): Promise<boolean> {
   decoy ??= hashSecret(generateSecret());
-  await verifySecret(secret, await decoy);
+  const stand = await decoy;
+  let matched = false;
+  for (let slot = 0; slot < SECRET_SLOTS; slot++) {
+    const hash = hashes[slot];
+    const real = typeof hash === 'string' && hash.startsWith('scrypt$');
+    const ok = await verify(secret, real ? hash : stand);
+    matched = (real && ok) || matched;
+  }
+  return matched;
 }

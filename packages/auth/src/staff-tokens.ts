@@ -3,7 +3,8 @@
  * on first use, and again when a token names a key not seen yet (at most once per cooldown).
  * Asymmetric algorithms only. Which tenant a token opens is the caller's decision, never the token's.
  */
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type JWTPayload, jwtVerify } from 'jose';
+import { keySetFetch } from './key-set-fetch.ts';
 import type { Role } from './roles.ts';
 import { TokenError } from './tokens.ts';
 
@@ -18,8 +19,10 @@ export interface StaffTokenSource {
 }
 
 export interface StaffTokenSettings {
-  /** Least time between two fetches of one JWKS prompted by unknown key ids. */
+  /** Least time between two fetches of one JWKS prompted by unknown key ids, or after a failure. */
   jwksCooldownMs: number;
+  /** Whether a JWKS may be fetched from a loopback address (local runs and tests only). */
+  allowLoopback: boolean;
 }
 
 export type StaffClaims = JWTPayload & { sub: string };
@@ -34,6 +37,8 @@ const JWKS_TIMEOUT_MS = 3000;
 const JWKS_MAX_AGE_MS = 10 * 60_000;
 const MAX_KEY_SETS = 1000;
 const CLOCK_TOLERANCE_SECONDS = 10;
+/** Providers' access tokens live an hour or so (Entra ID 60–90 min): none is accepted past two hours. */
+const MAX_TOKEN_AGE = '2h';
 /** The subject becomes part of keys and audit records. */
 const MAX_SUBJECT_LENGTH = 255;
 
@@ -53,7 +58,14 @@ function tokenErrorOf(error: unknown): TokenError {
 export class StaffTokenVerifier {
   private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
-  constructor(private readonly settings: StaffTokenSettings) {}
+  private readonly fetch: ReturnType<typeof keySetFetch>;
+
+  constructor(private readonly settings: StaffTokenSettings) {
+    this.fetch = keySetFetch({
+      allowLoopback: settings.allowLoopback,
+      failureCooldownMs: settings.jwksCooldownMs,
+    });
+  }
 
   /** The token's verified claims; TokenError (or KeySetUnavailableError) when it is not valid. */
   async verify(token: string, source: StaffTokenSource, now: Date): Promise<StaffClaims> {
@@ -63,7 +75,8 @@ export class StaffTokenVerifier {
         algorithms: STAFF_TOKEN_ALGORITHMS,
         issuer: source.issuer,
         audience: source.audience,
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['exp', 'iat', 'sub'],
+        maxTokenAge: MAX_TOKEN_AGE,
         currentDate: now,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       }));
@@ -86,6 +99,7 @@ export class StaffTokenVerifier {
         cooldownDuration: this.settings.jwksCooldownMs,
         cacheMaxAge: JWKS_MAX_AGE_MS,
         timeoutDuration: JWKS_TIMEOUT_MS,
+        [customFetch]: this.fetch,
       });
       this.keySets.set(jwksUri, keySet);
     }

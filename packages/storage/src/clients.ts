@@ -145,7 +145,7 @@ export async function findClientCredentials(
   const item = await getItem(db, keys.client(parsed.tenantId, clientId));
   if (item?.entity !== 'client') return undefined;
   const client = clients.fromItem(item);
-  const secretHashes = [String(item[SECRET_HASH] ?? '')];
+  const secretHashes = item[SECRET_HASH] ? [String(item[SECRET_HASH])] : [];
   const graceEnds = client.previousSecretExpiresAt ? Date.parse(client.previousSecretExpiresAt) : 0;
   if (item[PREVIOUS_SECRET_HASH] && graceEnds > now.getTime())
     secretHashes.push(String(item[PREVIOUS_SECRET_HASH]));

@@ -52,7 +52,10 @@ class StaffSignOn {
   readonly verifier: StaffTokenVerifier;
 
   constructor(private readonly config: AppConfig) {
-    this.verifier = new StaffTokenVerifier({ jwksCooldownMs: config.staffSignOn.jwksCooldownMs });
+    this.verifier = new StaffTokenVerifier({
+      jwksCooldownMs: config.staffSignOn.jwksCooldownMs,
+      allowLoopback: config.staffSignOn.allowLoopbackHttp,
+    });
   }
 
   registrationOf(issuer: string): Promise<IssuerRegistration | undefined> {
@@ -89,14 +92,19 @@ export async function verifyStaffToken(c: AppContext, token: string, issuer: str
   }
   const signOn = staffSignOnOf(config);
   const registration = await signOn.registrationOf(issuer);
-  if (!registration) throw new UnauthorizedError("the token's issuer is not registered with Polku");
+  // The same answer as for a bad signature: callers learn nothing of who is registered.
+  if (!registration) throw new UnauthorizedError('the token is not valid');
   const { tenantId, provider } = registration;
   let claims: Awaited<ReturnType<StaffTokenVerifier['verify']>>;
   try {
     claims = await signOn.verifier.verify(token, provider, config.now());
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
-    if (error instanceof KeySetUnavailableError) logKeySetFailure(c, tenantId, provider.jwksUri, error);
+    if (error instanceof KeySetUnavailableError) {
+      // Only the operators' log says the keys could not be fetched: the caller gets the usual 401.
+      logKeySetFailure(c, tenantId, provider.jwksUri, error);
+      throw new UnauthorizedError('the token is not valid');
+    }
     throw new UnauthorizedError(error.message);
   }
   const mapping = mappedRole(claims, provider.roleClaim, provider.roleMappings);

@@ -1,6 +1,6 @@
 /** Public endpoints: health, the JWKS, and the OAuth 2.0 client-credentials token endpoint. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { PLATFORM_TENANT, type Principal, spendVerifyTime, verifySecret } from '@polku/auth';
+import { PLATFORM_TENANT, type Principal, verifySecretAmong } from '@polku/auth';
 import { ForbiddenError, ProblemError, TenantNotActiveError } from '@polku/domain';
 import { findClientCredentials, findTenant } from '@polku/storage';
 import * as z from 'zod';
@@ -86,20 +86,14 @@ async function authenticateClient(
   secret: string,
 ): Promise<Omit<Principal, 'kind'>> {
   const refused = new OAuthError(401, 'invalid_client', 'unknown client or wrong secret');
+  // Every path below verifies against the same number of hashes: timing tells no client ids apart.
   if (OPERATOR_ID.test(id)) {
-    const hash = config.operators.get(id);
-    if (!hash) await spendVerifyTime(secret);
-    if (!hash || !(await verifySecret(secret, hash))) throw refused;
+    if (!(await verifySecretAmong(secret, [config.operators.get(id)]))) throw refused;
     return { tenantId: PLATFORM_TENANT, role: 'platform_admin', subject: id };
   }
   const found = await findClientCredentials(config.db, id, config.now());
-  if (!found) {
-    await spendVerifyTime(secret);
-    throw refused;
-  }
-  let valid = false;
-  for (const hash of found.secretHashes) valid ||= await verifySecret(secret, hash);
-  if (!valid || found.client.status !== 'active') throw refused;
+  const valid = await verifySecretAmong(secret, found?.secretHashes ?? []);
+  if (!found || !valid || found.client.status !== 'active') throw refused;
   const tenant = await findTenant(config.db, found.tenantId);
   if (tenant?.status !== 'active') throw new TenantNotActiveError(tenant?.status ?? 'gone');
   return {
