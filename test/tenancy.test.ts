@@ -99,17 +99,14 @@ describe('signing up', () => {
     });
   });
 
-  it('refuses a business id that has already signed up', async () => {
+  it('refuses a business id that has already signed up, writing nothing, not even a rate counter', async () => {
     const body = signupBody();
     expect((await signup(body)).status).toBe(201);
     const before = await scanTable(harness);
     const again = await signup({ ...body, name: 'Someone else' });
     expect(again.status).toBe(409);
     expect(again.body.type).toBe('https://polku.fi/problems/business-id-taken');
-    const after = await scanTable(harness);
-    expect(after.filter((item) => item.entity !== 'rate-counter')).toHaveLength(
-      before.filter((item) => item.entity !== 'rate-counter').length,
-    );
+    expect(await scanTable(harness)).toEqual(before);
   });
 
   it.each([
@@ -166,12 +163,24 @@ describe('signing up', () => {
     expect((await signup(signupBody(), '203.0.113.8')).status).toBe(201);
   });
 
-  it('limits attempts per business id, from whatever address', async () => {
+  it('limits attempts per business id, from whatever address: sign up, rejected, again…', async () => {
     const body = signupBody();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await signup(body);
+      expect(response.status).toBe(201);
+      expect((await operatorAct(response.body.tenant.id, 'reject', 'Not the municipality')).status).toBe(200);
+    }
+    const fourth = await signup(body);
+    expect(fourth.status).toBe(429);
+    expect(Number(fourth.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('does not let a refusal for its address use up the business id’s allowance', async () => {
+    const address = '203.0.113.99';
+    for (let i = 0; i < 5; i++) expect((await signup(signupBody(), address)).status).toBe(201);
+    const body = signupBody();
+    for (let i = 0; i < 4; i++) expect((await signup(body, address)).status).toBe(429);
     expect((await signup(body)).status).toBe(201);
-    expect((await signup(body)).status).toBe(409);
-    expect((await signup(body)).status).toBe(409);
-    expect((await signup(body)).status).toBe(429);
   });
 });
 
@@ -198,6 +207,21 @@ describe('operators', () => {
     const partnerToken = await tokenOf(partner.body);
     expect((await call(harness, partnerToken, 'GET', '/v1/organisations')).status).toBe(200);
     expect((await call(harness, partnerToken, 'GET', '/v1/participants')).status).toBe(403);
+  });
+
+  it('reject a signup that is not the organisation it claims, freeing the business id for the real one', async () => {
+    const body = signupBody({ name: 'Not really Joensuu' });
+    const squatter = (await signup(body)).body;
+    const rejected = await operatorAct(squatter.tenant.id, 'reject', 'Contact could not confirm the signup');
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.status).toBe('rejected');
+    const token = await requestToken(harness, squatter.client);
+    expect(token.status).toBe(403);
+    expect(token.body.tenantStatus).toBe('rejected');
+    expect((await operatorAct(squatter.tenant.id, 'activate')).status).toBe(409);
+    const real = await signup({ ...body, name: 'City of Joensuu' });
+    expect(real.status).toBe(201);
+    expect(real.body.tenant.id).not.toBe(squatter.tenant.id);
   });
 
   it('list tenants newest first, by status, a page at a time', async () => {

@@ -9,8 +9,11 @@ describe('tenant status', () => {
     expect(tenantStatusAfter('suspended', 'reactivate')).toBe('active');
   });
 
-  it('lets an operator turn away a pending signup by suspending it', () => {
+  it('lets an operator turn away a pending signup, for good by rejecting it', () => {
     expect(tenantStatusAfter('pending', 'suspend')).toBe('suspended');
+    expect(tenantStatusAfter('pending', 'reject')).toBe('rejected');
+    expect(actionsFrom('rejected')).toEqual([]);
+    expect(() => tenantStatusAfter('active', 'reject')).toThrow(ConflictError);
   });
 
   it('refuses other moves with the actions that are allowed', () => {

@@ -1,14 +1,16 @@
 /**
- * A tenant's life: signed up (pending) until an operator activates it; suspended and reactivated
- * by operators. Only an active tenant's clients and staff get in.
+ * A tenant's life: signed up (pending) until an operator activates it, or rejects it (which frees
+ * its business id for the real organisation to sign up); suspended and reactivated by operators.
+ * Only an active tenant's clients and staff get in.
  */
 import { ConflictError } from './errors.ts';
 
-export const TENANT_STATUSES = ['pending', 'active', 'suspended'] as const;
+export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'rejected'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
 export const TENANT_ACTIONS = {
   activate: { from: ['pending'], to: 'active' },
+  reject: { from: ['pending'], to: 'rejected' },
   suspend: { from: ['pending', 'active'], to: 'suspended' },
   reactivate: { from: ['suspended'], to: 'active' },
 } as const satisfies Record<string, { from: readonly TenantStatus[]; to: TenantStatus }>;

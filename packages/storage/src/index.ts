@@ -73,6 +73,7 @@ export {
   sessions,
 } from './sessions.ts';
 export {
+  assertBusinessIdFree,
   changeTenantStatus,
   createTenant,
   findTenant,

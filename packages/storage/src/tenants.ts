@@ -11,7 +11,7 @@ import {
 } from '@polku/domain';
 import { indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
-import { type PageRequest, queryPage } from './read.ts';
+import { getItem, type PageRequest, queryPage } from './read.ts';
 import {
   assertVersion,
   newResource,
@@ -37,6 +37,10 @@ export const tenants = repository<Tenant>({
 });
 
 class BusinessIdTaken extends Error {}
+
+export function businessIdTakenError(businessId: string): ConflictError {
+  return new ConflictError('business-id-taken', `business id ${businessId} has already signed up`);
+}
 
 /**
  * A new tenant with its business-id guard and whatever else must exist with it (the first API
@@ -64,9 +68,14 @@ export async function createTenant(
     await commit(db, [tenants.insert(id, tenant), guard, ...(options.with?.(id) ?? [])]);
   } catch (error) {
     if (!(error instanceof BusinessIdTaken)) throw error;
-    throw new ConflictError('business-id-taken', `business id ${tenant.businessId} has already signed up`);
+    throw businessIdTakenError(tenant.businessId);
   }
   return tenant;
+}
+
+/** 409 when a tenant already holds this business id (a pending, active or suspended one). */
+export async function assertBusinessIdFree(db: Db, businessId: string): Promise<void> {
+  if (await getItem(db, keys.businessId(businessId))) throw businessIdTakenError(businessId);
 }
 
 export function findTenant(db: Db, tenantId: string): Promise<Tenant | undefined> {
@@ -107,6 +116,15 @@ export async function changeTenantStatus(
     by: change.by,
   };
   const next = revised(current, { status, history: [...current.history, entry].slice(-MAX_HISTORY) }, now);
-  await commit(db, [tenants.replace(tenantId, next, expectedVersion)], recordsOf(options, next));
+  const ops: WriteOp[] = [tenants.replace(tenantId, next, expectedVersion)];
+  if (status === 'rejected') {
+    // A rejected signup gives its business id back: the real organisation can then sign up.
+    ops.push({
+      kind: 'delete',
+      key: keys.businessId(current.businessId),
+      condition: { expression: 'tenantId = :tenantId', values: { ':tenantId': tenantId } },
+    });
+  }
+  await commit(db, ops, recordsOf(options, next));
   return next;
 }

@@ -15,6 +15,7 @@ const tag = 'Operators';
 
 const ACTION_SUMMARIES: Record<TenantAction, string> = {
   activate: 'Approve a pending signup: its clients get tokens from now on',
+  reject: 'Reject a pending signup for good, and free its business id for the real organisation',
   suspend: "Suspend a tenant: its tokens stop working within 30 seconds (the status cache's lifetime)",
   reactivate: 'Lift a suspension',
 };

@@ -4,10 +4,12 @@
  * it is rate-limited per source address and per business id, after validation: a malformed or
  * oversized request is refused before anything is written.
  */
+
+import { isIPv6 } from 'node:net';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { generateSecret, hashSecret } from '@polku/auth';
 import { schemas, TooManyRequestsError } from '@polku/domain';
-import { createTenant, newClient, spendRateLimit } from '@polku/storage';
+import { assertBusinessIdFree, createTenant, newClient, spendRateLimit } from '@polku/storage';
 import * as z from 'zod';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { json, jsonBody, publicRoute } from '../http/route.ts';
@@ -36,16 +38,45 @@ const problem = (description: string) => ({
   content: { 'application/problem+json': { schema: schemas.Problem } },
 });
 
-async function spendSignupAllowance(c: AppContext, businessId: string): Promise<void> {
+/**
+ * Who is signing up, for the rate limit: the IPv4 address, or the /64 of an IPv6 address (one host
+ * can have a whole /64 to itself). Without an address, everyone shares one stricter bucket.
+ */
+export function signupSource(address: string | undefined): string {
+  if (!address) return 'unknown';
+  if (isIPv6(address)) {
+    const [head = '', tail = ''] = address.split('::');
+    const left = head ? head.split(':') : [];
+    const right = tail ? tail.split(':') : [];
+    const full = address.includes('::')
+      ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
+      : left;
+    return `${full
+      .slice(0, 4)
+      .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
+      .join(':')}::/64`;
+  }
+  return address;
+}
+
+/**
+ * A business id already taken is refused before anything is counted or written; then one attempt is
+ * counted per source and per business id, in that order, so a request refused for its source
+ * does not use up the business id's allowance.
+ */
+async function admitSignup(c: AppContext, businessId: string): Promise<void> {
   const { db, signupLimits, now } = c.var.config;
-  const address = c.var.config.sourceAddress(c) ?? 'unknown';
-  const waits = await Promise.all([
-    spendRateLimit(db, signupLimits.perAddress, address, now()),
-    spendRateLimit(db, signupLimits.perBusinessId, businessId, now()),
-  ]);
-  const wait = Math.max(...waits.map((seconds) => seconds ?? 0));
-  if (wait > 0)
-    throw new TooManyRequestsError('Too many signups from here or for this business id; try later', wait);
+  await assertBusinessIdFree(db, businessId);
+  const limits = [
+    [signupLimits.perAddress, signupSource(c.var.config.sourceAddress(c))],
+    [signupLimits.perBusinessId, businessId],
+  ] as const;
+  for (const [limit, subject] of limits) {
+    const wait = await spendRateLimit(db, limit, subject, now());
+    if (wait !== undefined) {
+      throw new TooManyRequestsError('Too many signups from here or for this business id; try later', wait);
+    }
+  }
 }
 
 export function registerSignup(app: OpenAPIHono<AppEnv>) {
@@ -70,7 +101,7 @@ export function registerSignup(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const input = c.req.valid('json');
-      await spendSignupAllowance(c, input.businessId);
+      await admitSignup(c, input.businessId);
       const { db, region, now } = c.var.config;
       const clientSecret = generateSecret();
       const secretHash = await hashSecret(clientSecret);
