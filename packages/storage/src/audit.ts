@@ -13,7 +13,7 @@ import { type PageRequest, type QuerySpec, queryPage } from './read.ts';
 export type AuditEvent = schemas.AuditEvent;
 export type AuditAction = schemas.AuditAction;
 export type AuditActor = AuditEvent['actor'];
-export type AuditFilter = { participantId: string } | { actorId: string };
+export type AuditFilter = { participantId: string } | { actorKind: AuditActor['kind']; actorId: string };
 
 /** What the events of one request share. */
 export interface AuditSource {
@@ -47,7 +47,7 @@ export function auditEventItem(tenantId: string, event: AuditEvent): Item {
   return {
     ...event,
     ...keys.auditEvent(tenantId, event.participantId, event.id),
-    ...indexKeys.auditByActor(tenantId, event.actor.id, event.id),
+    ...indexKeys.auditByActor(tenantId, event.actor.kind, event.actor.id, event.id),
     entity: ENTITY,
     tenantId,
   };
@@ -94,7 +94,7 @@ function specOf(tenantId: string, filter: AuditFilter): QuerySpec {
   }
   return {
     index: 'gsi1',
-    partition: indexKeys.auditOfActorPartition(tenantId, filter.actorId),
+    partition: indexKeys.auditOfActorPartition(tenantId, filter.actorKind, filter.actorId),
     newestFirst: true,
   };
 }

@@ -120,12 +120,13 @@ export const indexKeys = {
     GSI2SK: tenantId,
   }),
   tenantsPartition: (status?: string) => (status ? platform(`TENANTS#${status}`) : platform('TENANTS')),
-  /** GSI1: audit events by actor (API client, staff user), newest last by id. */
-  auditByActor: (tenantId: string, actorId: string, eventId: string) => ({
-    GSI1PK: `${tenant(tenantId)}#AUDIT#ACTOR#${actorId}`,
+  /** GSI1: audit events by actor (an API client or a staff user: the kind keeps them apart), newest last. */
+  auditByActor: (tenantId: string, actorKind: string, actorId: string, eventId: string) => ({
+    GSI1PK: `${tenant(tenantId)}#AUDIT#ACTOR#${actorKind}:${actorId}`,
     GSI1SK: eventId,
   }),
-  auditOfActorPartition: (tenantId: string, actorId: string) => `${tenant(tenantId)}#AUDIT#ACTOR#${actorId}`,
+  auditOfActorPartition: (tenantId: string, actorKind: string, actorId: string) =>
+    `${tenant(tenantId)}#AUDIT#ACTOR#${actorKind}:${actorId}`,
   /** GSI1: participants of a tenant, spread over shards, in id (creation) order. */
   participantShard: (tenantId: string, participantId: string) => ({
     GSI1PK: `${tenant(tenantId)}#PARTICIPANTS#${shardOf(participantId)}`,

@@ -9,9 +9,13 @@ import type { AppEnv } from '../http/env.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { json, route } from '../http/route.ts';
 
-function filterOf(participantId: string | undefined, actorId: string | undefined): AuditFilter {
+function filterOf(
+  participantId: string | undefined,
+  actorId: string | undefined,
+  actorKind: 'client' | 'user',
+): AuditFilter {
   if (participantId !== undefined && actorId === undefined) return { participantId };
-  if (actorId !== undefined && participantId === undefined) return { actorId };
+  if (actorId !== undefined && participantId === undefined) return { actorKind, actorId };
   const message = 'give exactly one of participantId or actorId';
   throw new ValidationError('filter by exactly one of participantId or actorId', [
     { field: 'query.participantId', message },
@@ -29,7 +33,7 @@ export function registerAuditEvents(app: OpenAPIHono<AppEnv>) {
       summary: "Who read or changed a participant's record, newest first",
       description:
         'Give exactly one of participantId (events about that participant) or actorId (events by that ' +
-        'API client or staff user). Every read or change of a participant, their milestones or their ' +
+        'API client, or with actorKind=user by that staff user). Every read or change of a participant, their milestones or their ' +
         'enrolments leaves an event: participant.list (one per participant on the page), .read, .create, ' +
         '.update; milestone.list, .create; enrolment.list, .read, .create, .stage-change. Reads are ' +
         'recorded whether or not they found the record; a change only if it was committed.',
@@ -39,8 +43,8 @@ export function registerAuditEvents(app: OpenAPIHono<AppEnv>) {
       },
     }),
     async (c) => {
-      const { participantId, actorId, ...query } = c.req.valid('query');
-      const filter = filterOf(participantId, actorId);
+      const { participantId, actorId, actorKind, ...query } = c.req.valid('query');
+      const filter = filterOf(participantId, actorId, actorKind);
       const scope = filter as Record<string, string>;
       const { db } = c.var.config;
       const result = await listAuditEvents(

@@ -38,4 +38,8 @@ export type AuditEvent = z.infer<typeof AuditEvent>;
 export const AuditQuery = ListQuery.extend({
   participantId: Id.optional().meta({ description: 'Events about this participant' }),
   actorId: z.string().min(1).max(300).optional().meta({ description: 'Events by this client or user' }),
+  actorKind: z
+    .enum(['client', 'user'])
+    .default('client')
+    .meta({ description: 'With actorId: an API client (the default) or a staff user (their subject)' }),
 });
