@@ -5,7 +5,7 @@
 import { createDb } from '@polku/storage';
 import { getConnInfo, handle } from 'hono/aws-lambda';
 import { createApp } from './app.ts';
-import { createConfig, type PlatformSecrets } from './config.ts';
+import { createConfig, jsonLogger, type PlatformSecrets } from './config.ts';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -14,7 +14,7 @@ function required(name: string): string {
 }
 
 /**
- * Reads the platform secret once per cold start through the AWS Parameters and Secrets Lambda
+ * Reads the platform secret (at cold start and on each refresh) through the AWS Parameters and Secrets Lambda
  * extension (a layer the stack adds), which keeps the Secrets Manager SDK out of the bundle.
  */
 async function loadSecrets(): Promise<PlatformSecrets> {
@@ -48,19 +48,42 @@ async function loadApp() {
 /**
  * The secret is read again every POLKU_SECRET_REFRESH_SECONDS (default 600), so a rotated signing key
  * or a new operator reaches every warm instance without a redeploy. A failed reload keeps the
- * configuration that works.
+ * configuration that works, and says so in the log; a failed first load is retried by the next
+ * invocation rather than remembered.
  */
-const REFRESH_MS = Number(process.env.POLKU_SECRET_REFRESH_SECONDS ?? 600) * 1000;
-let loaded = { app: loadApp(), at: Date.now() };
+const refreshSeconds = Number(process.env.POLKU_SECRET_REFRESH_SECONDS ?? 600);
+if (!Number.isFinite(refreshSeconds) || refreshSeconds <= 0) {
+  throw new Error('POLKU_SECRET_REFRESH_SECONDS must be a positive number of seconds');
+}
+let loaded: { app: Promise<ReturnType<typeof handle>>; at: number } | undefined;
 
 function currentApp(): Promise<ReturnType<typeof handle>> {
-  if (Date.now() - loaded.at > REFRESH_MS) {
+  const now = Date.now();
+  if (!loaded) {
+    const app = loadApp();
+    loaded = { app, at: now };
+    app.catch(() => {
+      loaded = undefined;
+    });
+  } else if (now - loaded.at > refreshSeconds * 1000) {
     const previous = loaded.app;
-    const next = loadApp();
-    loaded = { app: next.catch(() => previous), at: Date.now() };
+    loaded = {
+      at: now,
+      app: loadApp().catch((error: unknown) => {
+        jsonLogger()({
+          level: 'error',
+          msg: 'the platform secret could not be reloaded; keeping the previous configuration',
+          error: error instanceof Error ? error.message : String(error),
+        });
+        return previous;
+      }),
+    };
   }
   return loaded.app;
 }
+
+// Loaded during the init phase, before the first invocation; a failure there is retried by it.
+currentApp().catch(() => {});
 
 export const handler: ReturnType<typeof handle> = async (event, context) =>
   (await currentApp())(event, context);

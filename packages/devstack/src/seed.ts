@@ -4,15 +4,17 @@
  * itself so the demo data obeys every rule real data does. Idempotent: a second run changes nothing.
  */
 import type { App, AppConfig } from '@polku/api';
-import { generateSecret, hashSecret } from '@polku/auth';
+import { generateSecret, hashSecret, verifySecretAmong } from '@polku/auth';
 import { PROGRAMME_TEMPLATES, type schemas } from '@polku/domain';
 import {
   clientIdOf,
   createClient,
   createTenant,
   findClient,
+  findClientCredentials,
   findTenant,
   newClient,
+  organisations,
   revokeClient,
 } from '@polku/storage';
 
@@ -209,6 +211,8 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
 }
 
 const SEED_CLIENT = '01KAQ0DEM00000000000SEED00';
+/** The seeding client never gets a token from the token endpoint: its "hash" matches no secret. */
+const NO_SECRET = 'none';
 
 const DEMO_ROLES: { role: TenantRole; organisation?: string }[] = [
   { role: 'tenant_admin' },
@@ -251,35 +255,51 @@ export async function seedDemo(
         id: DEMO_TENANT_ID,
         by: 'pnpm dev',
         with: (tenantId) => [
-          newClient(tenantId, { name: 'Demo seeding', role: 'tenant_admin' }, 'none', { id: SEED_CLIENT }).op,
+          newClient(tenantId, { name: 'Demo seeding', role: 'tenant_admin' }, NO_SECRET, { id: SEED_CLIENT })
+            .op,
         ],
       },
     );
   }
   const seedClient = await findClient(db, seedClientId);
   const seeded = seedClient?.status === 'active';
-  const token = await config.tokens.issue({
-    tenantId: DEMO_TENANT_ID,
-    role: 'tenant_admin',
-    subject: seedClientId,
-  });
   if (seedClient?.status === 'active') {
+    const token = await config.tokens.issue({
+      tenantId: DEMO_TENANT_ID,
+      role: 'tenant_admin',
+      subject: seedClientId,
+    });
     await seedDemoData(app, token, today);
   }
-  if (
-    existing &&
-    !seeded &&
-    DEMO_ROLES.every(({ role }) => existing[role]?.clientId.startsWith(DEMO_TENANT_ID))
-  ) {
-    return { seeded, credentials: existing };
+  const credentials =
+    !seeded && existing && (await stillWork(config, existing)) ? existing : await demoClients(config);
+  // Revoked last: a run cut off before this seeds nothing twice and makes its clients again.
+  if (seedClient?.status === 'active') {
+    await revokeClient(db, DEMO_TENANT_ID, SEED_CLIENT, 'seeding finished', seedClient.version);
   }
-  const organisations = (await call(app, token, 'GET', '/v1/organisations?limit=100')) as unknown as {
-    items: { id: string; name: string }[];
-  };
+  return { seeded, credentials };
+}
+
+/** Whether every demo role's saved credentials still get a token. */
+async function stillWork(config: AppConfig, existing: DemoCredentials): Promise<boolean> {
+  for (const { role } of DEMO_ROLES) {
+    const saved = existing[role];
+    if (!saved) return false;
+    const found = await findClientCredentials(config.db, saved.clientId, config.now());
+    const valid = found && (await verifySecretAmong(saved.clientSecret, found.secretHashes));
+    if (!valid || found.client.status !== 'active' || found.tenantId !== DEMO_TENANT_ID) return false;
+  }
+  return true;
+}
+
+/** One API client per demo role, read straight from storage: no token needed. */
+async function demoClients(config: AppConfig): Promise<DemoCredentials> {
+  const { db } = config;
+  const organisationList = await organisations.list(db, DEMO_TENANT_ID, { limit: 100 });
   const credentials: DemoCredentials = {};
   for (const { role, organisation } of DEMO_ROLES) {
     const clientSecret = generateSecret();
-    const organisationId = organisation && organisations.items.find((o) => o.name === organisation)?.id;
+    const organisationId = organisation && organisationList.items.find((o) => o.name === organisation)?.id;
     const client = await createClient(
       db,
       DEMO_TENANT_ID,
@@ -288,8 +308,5 @@ export async function seedDemo(
     );
     credentials[role] = { clientId: client.clientId, clientSecret };
   }
-  if (seedClient?.status === 'active') {
-    await revokeClient(db, DEMO_TENANT_ID, SEED_CLIENT, 'seeding finished', seedClient.version);
-  }
-  return { seeded, credentials };
+  return credentials;
 }

@@ -108,7 +108,8 @@ export function registerClients(app: OpenAPIHono<AppEnv>) {
       description:
         `The previous secret keeps working for \`graceSeconds\` (default ${schemas.DEFAULT_SECRET_GRACE_SECONDS} s = 24 h, ` +
         'at most 7 days; 0 ends it at once) so the partner can deploy the new one without downtime. ' +
-        'Tokens already issued stay valid until they expire (15 min).',
+        'Tokens already issued stay valid until they expire (15 min). Rotating again during a grace period ' +
+        'ends it: only the secret before the new one keeps working, for the new grace period.',
       request: { params: schemas.IdParam, body: optionalBody(schemas.RotateSecretRequest) },
       responses: { 200: json(schemas.ClientWithSecret, 'The client, with its new secret') },
     }),
