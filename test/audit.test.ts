@@ -170,6 +170,38 @@ describe('what leaves an event', () => {
     ]);
   });
 
+  it('taking attendance and reading it leave an event about each participant on the sheet', async () => {
+    const { programme } = await smallGroupProgramme(admin);
+    const group = await created(coach, `/v1/programmes/${programme.id}/groups`, { name: 'Tuesdays' });
+    const members: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const participant = await created(coach, '/v1/participants', participantBody());
+      await created(coach, '/v1/enrolments', {
+        participantId: participant.id,
+        programmeId: programme.id,
+        groupId: group.id,
+        coachId: 'c1',
+        stage: 'active',
+      });
+      members.push(participant.id);
+    }
+    const session = await created(coach, '/v1/sessions', {
+      programmeId: programme.id,
+      groupId: group.id,
+      kind: 'group-coaching',
+      startsAt: '2026-10-06T07:00:00Z',
+      durationMinutes: 120,
+    });
+    const url = `/v1/sessions/${session.id}/attendance`;
+    const records = members.map((participantId) => ({ participantId, status: 'present' }));
+    expect((await coach('PUT', url, { body: { records }, headers: { 'If-Match': '"1"' } })).status).toBe(200);
+    expect((await coach('GET', url)).status).toBe(200);
+    for (const participantId of members) {
+      const actions = await actionsAbout(participantId);
+      expect(actions.slice(0, 2)).toEqual(['attendance.read', 'attendance.record']);
+    }
+  });
+
   it('listing participants leaves one event per participant shown, and none about the others', async () => {
     const fresh = await createTestTenant(harness);
     const freshCoach = fresh.as('coach');

@@ -33,10 +33,11 @@ export function registerAuditEvents(app: OpenAPIHono<AppEnv>) {
       summary: "Who read or changed a participant's record, newest first",
       description:
         'Give exactly one of participantId (events about that participant) or actorId (events by that ' +
-        'API client, or with actorKind=user by that staff user). Every read or change of a participant, their milestones or their ' +
-        'enrolments leaves an event: participant.list (one per participant on the page), .read, .create, ' +
-        '.update; milestone.list, .create; enrolment.list, .read, .create, .stage-change. Reads are ' +
-        'recorded whether or not they found the record; a change only if it was committed.',
+        'API client, or with actorKind=user by that staff user). Every read or change of a participant, ' +
+        'their milestones, enrolments or attendance leaves an event: participant.list (one per participant ' +
+        'on the page), .read, .create, .update; milestone.list, .create; enrolment.list, .read, .create, ' +
+        '.stage-change; attendance.read, .record. Reads are recorded whether or not they found the record; ' +
+        'a change only if it was committed.',
       request: { query: schemas.AuditQuery },
       responses: {
         200: json(schemas.page(schemas.AuditEvent, 'AuditEventPage'), 'A page of audit events'),

@@ -24,6 +24,7 @@ import {
 } from '@polku/storage';
 import { keys } from '@polku/table';
 import * as z from 'zod';
+import { auditWrite, readThenAudit } from '../http/audit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { etagOf, expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
@@ -198,8 +199,12 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { id } = c.req.valid('param');
       const { db } = c.var.config;
-      const session = await getSession(db, c.var.principal.tenantId, id);
-      return c.json(await getAttendance(db, c.var.principal.tenantId, session), 200);
+      const tenantId = c.var.principal.tenantId;
+      const read = async () => getAttendance(db, tenantId, await getSession(db, tenantId, id));
+      const attendance = await readThenAudit(c, 'attendance.read', read, (sheet) =>
+        sheet.records.map((record) => record.participantId),
+      );
+      return c.json(attendance, 200);
     },
   );
 
@@ -214,7 +219,7 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
       description:
         "present, excused-absence or unexcused-absence for each participant; If-Match is the session's ETag. " +
         'Only members of the group (or the listed participants) can be marked, and only once the session ' +
-        'has started (409 before).',
+        'has started (409 before). At most 49 participants per call: a larger session takes several calls.',
       request: { params: schemas.IdParam, body: jsonBody(schemas.AttendanceUpdate) },
       responses: { 200: json(schemas.Attendance, 'The attendance as recorded') },
     }),
@@ -236,6 +241,7 @@ export function registerSessions(app: OpenAPIHono<AppEnv>) {
         c.var.principal.subject,
         {
           now: c.var.config.now(),
+          audit: auditWrite(c, 'attendance.record', () => records.map((record) => record.participantId)),
         },
       );
       c.header('ETag', etagOf(next.version));

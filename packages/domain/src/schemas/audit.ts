@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { Id, ListQuery, Timestamp } from './common.ts';
 
-/** What was done to a participant's record (the participant, its milestones and enrolments). */
+/** What was done to a participant's record (the participant, its milestones, enrolments and attendance). */
 export const AUDIT_ACTIONS = [
   'participant.list',
   'participant.read',
@@ -13,6 +13,8 @@ export const AUDIT_ACTIONS = [
   'enrolment.read',
   'enrolment.create',
   'enrolment.stage-change',
+  'attendance.read',
+  'attendance.record',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

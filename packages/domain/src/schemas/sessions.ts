@@ -91,7 +91,8 @@ export const AttendanceUpdate = z
     records: z
       .array(AttendanceRecord)
       .min(1)
-      .max(99)
+      // One transaction: the session, a record and an audit event per participant (DynamoDB's limit is 100).
+      .max(49)
       .refine((records) => new Set(records.map((r) => r.participantId)).size === records.length, {
         message: 'each participant at most once',
       }),
