@@ -8,13 +8,14 @@ import type { Principal } from '@polku/auth';
 import { TenantNotActiveError, UnauthorizedError } from '@polku/domain';
 import { findClient, findTenant } from '@polku/storage';
 import type { AppConfig } from '../config.ts';
-
-const MAX_ENTRIES = 10_000;
+import { ExpiringCache } from './expiring-cache.ts';
 
 export class StatusCache {
-  private readonly entries = new Map<string, { value: Promise<string>; until: number }>();
+  private readonly statuses: ExpiringCache<string>;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    this.statuses = new ExpiringCache(config.statusCacheSeconds * 1000, () => config.now().getTime());
+  }
 
   /** Refuses a principal whose tenant is not active (403) or whose client was revoked (401). */
   async assertActive(principal: Principal): Promise<void> {
@@ -25,12 +26,12 @@ export class StatusCache {
     }
     const { db } = this.config;
     const [tenantStatus, clientStatus] = await Promise.all([
-      this.cached(
+      this.statuses.get(
         `T#${principal.tenantId}`,
         async () => (await findTenant(db, principal.tenantId))?.status ?? 'gone',
       ),
       principal.kind === 'client'
-        ? this.cached(`C#${principal.tenantId}#${principal.subject}`, async () => {
+        ? this.statuses.get(`C#${principal.tenantId}#${principal.subject}`, async () => {
             const client = await findClient(db, principal.subject);
             return client?.clientId.startsWith(`${principal.tenantId}.`) ? client.status : 'gone';
           })
@@ -38,17 +39,5 @@ export class StatusCache {
     ]);
     if (clientStatus !== 'active') throw new UnauthorizedError('the API client of this token was revoked');
     if (tenantStatus !== 'active') throw new TenantNotActiveError(tenantStatus);
-  }
-
-  private cached(key: string, read: () => Promise<string>): Promise<string> {
-    const now = this.config.now().getTime();
-    const hit = this.entries.get(key);
-    if (hit && hit.until > now) return hit.value;
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    const value = read();
-    this.entries.set(key, { value, until: now + this.config.statusCacheSeconds * 1000 });
-    // A failed read is not remembered: the next request tries again.
-    value.catch(() => this.entries.delete(key));
-    return value;
   }
 }

@@ -8,7 +8,7 @@ import { schemas } from '@polku/domain';
 import * as z from 'zod';
 import { requires, rolesFor } from './authenticate.ts';
 
-const problem = (description: string) => ({
+export const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: schemas.Problem } },
 });
@@ -76,5 +76,5 @@ export function route<const S extends Spec>(spec: S) {
 /** Public routes (no token): health, JWKS, the token endpoint, the OpenAPI document. */
 export function publicRoute<const R extends Omit<RouteConfig, 'security'> & { tag: string }>(spec: R) {
   const { tag, ...config } = spec;
-  return createRoute({ ...config, tags: [tag], responses: { ...config.responses, 429: PROBLEMS[429] } });
+  return createRoute({ ...config, tags: [tag], responses: { 429: PROBLEMS[429], ...config.responses } });
 }

@@ -15,9 +15,9 @@ import { ForbiddenError, UnauthorizedError } from '@polku/domain';
 import { findIssuerRegistration, type IssuerRegistration } from '@polku/storage';
 import type { AppConfig } from '../config.ts';
 import type { AppContext } from './env.ts';
+import { ExpiringCache } from './expiring-cache.ts';
 
 const MAX_CACHE_SECONDS = 30;
-const MAX_CACHED_ISSUERS = 10_000;
 const MAX_URL_LENGTH = 1000;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -45,13 +45,12 @@ export function providerUrlProblem(value: string, allowLoopbackHttp: boolean): s
 
 /** One per app (per config): its registration cache and its JWKS resolvers. */
 class StaffSignOn {
-  private readonly registrations = new Map<
-    string,
-    { value: Promise<IssuerRegistration | undefined>; until: number }
-  >();
+  private readonly registrations: ExpiringCache<IssuerRegistration | undefined>;
   readonly verifier: StaffTokenVerifier;
 
   constructor(private readonly config: AppConfig) {
+    const seconds = Math.min(config.statusCacheSeconds, MAX_CACHE_SECONDS);
+    this.registrations = new ExpiringCache(seconds * 1000, () => config.now().getTime());
     this.verifier = new StaffTokenVerifier({
       jwksCooldownMs: config.staffSignOn.jwksCooldownMs,
       allowLoopback: config.staffSignOn.allowLoopbackHttp,
@@ -59,16 +58,7 @@ class StaffSignOn {
   }
 
   registrationOf(issuer: string): Promise<IssuerRegistration | undefined> {
-    const now = this.config.now().getTime();
-    const hit = this.registrations.get(issuer);
-    if (hit && hit.until > now) return hit.value;
-    if (this.registrations.size >= MAX_CACHED_ISSUERS) this.registrations.clear();
-    const value = findIssuerRegistration(this.config.db, issuer);
-    const seconds = Math.min(this.config.statusCacheSeconds, MAX_CACHE_SECONDS);
-    this.registrations.set(issuer, { value, until: now + seconds * 1000 });
-    // A failed read is not remembered: the next request tries again.
-    value.catch(() => this.registrations.delete(issuer));
-    return value;
+    return this.registrations.get(issuer, () => findIssuerRegistration(this.config.db, issuer));
   }
 }
 

@@ -12,7 +12,7 @@ import { schemas, TooManyRequestsError } from '@polku/domain';
 import { assertBusinessIdFree, createTenant, newClient, spendRateLimit } from '@polku/storage';
 import * as z from 'zod';
 import type { AppContext, AppEnv } from '../http/env.ts';
-import { json, jsonBody, publicRoute } from '../http/route.ts';
+import { json, jsonBody, problem, publicRoute } from '../http/route.ts';
 
 const SignupResponse = z
   .object({
@@ -32,11 +32,6 @@ const SignupResponse = z
     next: z.string(),
   })
   .meta({ id: 'SignupResponse' });
-
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: schemas.Problem } },
-});
 
 /**
  * Who is signing up, for the rate limit: the IPv4 address, or the /64 of an IPv6 address (one host
@@ -97,6 +92,7 @@ export function registerSignup(app: OpenAPIHono<AppEnv>) {
         409: problem('This business id has already signed up (`business-id-taken`)'),
         413: problem('Request body too large'),
         415: problem('Send application/json'),
+        429: problem('Too many signups from this address or for this business id; see Retry-After'),
       },
     }),
     async (c) => {
