@@ -1,12 +1,13 @@
 /**
  * The isolation proof. Every route of the OpenAPI document is called with tenant A's real ids by
- * each principal that must not see A's records: tenant B's four roles, A's partner of one
- * organisation, A's analyst and the operator. A route added to the API joins the matrix by itself;
- * one whose path names an id this file cannot supply fails until it is given one.
+ * each principal that must not see A's records: tenant B's four roles, as API clients and as staff
+ * signed on through B's identity provider, A's partner of one organisation (a client and a staff
+ * user), A's analyst and the operator. A route added to the API joins the matrix by itself; one whose
+ * path names an id this file cannot supply fails until it is given one.
  */
 import { randomInt } from 'node:crypto';
-import type { Role } from '@polku/auth';
-import { beforeAll, describe, expect, it } from 'vitest';
+import type { PrincipalKind, Role } from '@polku/auth';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { created, participantBody } from './support/fixtures.ts';
 import {
   type Caller,
@@ -20,6 +21,13 @@ import {
   type TestResponse,
   type TestTenant,
 } from './support/harness.ts';
+import {
+  addWhoami,
+  type IdentityProviders,
+  startIdentityProviders,
+  type TestProvider,
+  WHOAMI,
+} from './support/identity-provider.ts';
 
 /** What this file reads of the OpenAPI document. */
 interface Schema {
@@ -70,21 +78,47 @@ interface Secret {
 interface PrincipalSpec {
   name: string;
   role: Role;
+  /** An API client, a staff user signed on through the tenant's identity provider, or the operator. */
+  kind: PrincipalKind;
   /** A's own principals and the operator; the others are tenant B's. */
   ofA: boolean;
   sees: readonly Kind[];
 }
 
+// PERMISSIONS: partners read the tenant, its organisations and the templates; nothing else.
+const PARTNER_SEES: readonly Kind[] = ['tenant', 'organisation'];
+
 const PRINCIPALS: readonly PrincipalSpec[] = [
-  { name: "B's tenant_admin", role: 'tenant_admin', ofA: false, sees: [] },
-  { name: "B's coach", role: 'coach', ofA: false, sees: [] },
-  { name: "B's partner", role: 'partner', ofA: false, sees: [] },
-  { name: "B's analyst", role: 'analyst', ofA: false, sees: [] },
-  // PERMISSIONS: partners read the tenant, its organisations and the templates; nothing else.
-  { name: "A's partner of organisation X", role: 'partner', ofA: true, sees: ['tenant', 'organisation'] },
-  { name: "A's analyst", role: 'analyst', ofA: true, sees: ['tenant', 'organisation', 'record'] },
-  { name: 'the operator', role: 'platform_admin', ofA: true, sees: ['tenant'] },
+  { name: "B's tenant_admin", role: 'tenant_admin', kind: 'client', ofA: false, sees: [] },
+  { name: "B's coach", role: 'coach', kind: 'client', ofA: false, sees: [] },
+  { name: "B's partner", role: 'partner', kind: 'client', ofA: false, sees: [] },
+  { name: "B's analyst", role: 'analyst', kind: 'client', ofA: false, sees: [] },
+  { name: "B's staff tenant_admin (SSO)", role: 'tenant_admin', kind: 'user', ofA: false, sees: [] },
+  { name: "B's staff coach (SSO)", role: 'coach', kind: 'user', ofA: false, sees: [] },
+  { name: "B's staff partner (SSO)", role: 'partner', kind: 'user', ofA: false, sees: [] },
+  { name: "B's staff analyst (SSO)", role: 'analyst', kind: 'user', ofA: false, sees: [] },
+  { name: "A's partner of organisation X", role: 'partner', kind: 'client', ofA: true, sees: PARTNER_SEES },
+  {
+    name: "A's staff partner of organisation X (SSO)",
+    role: 'partner',
+    kind: 'user',
+    ofA: true,
+    sees: PARTNER_SEES,
+  },
+  {
+    name: "A's analyst",
+    role: 'analyst',
+    kind: 'client',
+    ofA: true,
+    sees: ['tenant', 'organisation', 'record'],
+  },
+  { name: 'the operator', role: 'platform_admin', kind: 'operator', ofA: true, sees: ['tenant'] },
 ];
+
+/** The group in a staff user's token that the tenant's identity provider maps to the role. */
+const groupFor = (role: Role) => `polku-${role}`;
+const staffSubject = (principal: PrincipalSpec) =>
+  `${principal.role}@${principal.ofA ? 'ilomantsi' : 'lieksa'}.example`;
 
 const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID = /[0-9A-HJKMNP-TV-Z]{26}/g;
@@ -92,6 +126,7 @@ const randomUlid = () =>
   `01${Array.from({ length: 24 }, () => ULID_ALPHABET[randomInt(ULID_ALPHABET.length)]).join('')}`;
 
 let harness: Harness;
+let identityProviders: IdentityProviders;
 let a: TestTenant;
 let b: TestTenant;
 let document: OpenApiDocument;
@@ -498,6 +533,8 @@ async function checkProbe(principal: PrincipalSpec, route: Route, probe: Probe):
   const problems: string[] = [];
   const { status } = response;
   if (status >= 500) problems.push(`${label} → ${status}`);
+  // A refused token would pass every check below without testing anything.
+  if (status === 401) problems.push(`${label} → 401: the principal's token was refused`);
   if (route.roles && !route.roles.includes(principal.role) && status !== 403) {
     problems.push(`${label} → ${status}, not 403: the role lacks the permission`);
   }
@@ -529,8 +566,56 @@ async function inChunks<T, R>(items: readonly T[], size: number, run: (item: T) 
   return results;
 }
 
+/**
+ * Registers the tenant's identity provider with a mapping per role (a partner's to its
+ * organisation): the first registration, or a replacement of the version given.
+ */
+async function registerIdentityProvider(
+  tenant: TestTenant,
+  provider: TestProvider,
+  roles: { role: Role; organisationId?: string }[],
+  version?: number,
+) {
+  const response = await tenant.as('tenant_admin')('PUT', '/v1/identity-provider', {
+    body: {
+      issuer: provider.issuer,
+      jwksUri: provider.jwksUri,
+      audience: 'polku',
+      roleClaim: 'groups',
+      roleMappings: roles.map((mapping) => ({ value: groupFor(mapping.role), ...mapping })),
+    },
+    ...(version === undefined ? {} : { headers: { 'If-Match': `"${version}"` } }),
+  });
+  if (!is2xx(response.status))
+    throw new Error(`identity provider: ${response.status} ${JSON.stringify(response.body)}`);
+}
+
+/** A tenant as its staff sign on: its identity provider, and the organisation its partner staff act for. */
+interface SignOn {
+  tenant: TestTenant;
+  provider: TestProvider;
+  partnerOf: string;
+}
+
+/** A staff user's token from the tenant's identity provider, checked to sign on as the principal. */
+async function staffToken(principal: PrincipalSpec, { tenant, provider, partnerOf }: SignOn) {
+  const subject = staffSubject(principal);
+  const token = await provider.token({ sub: subject, groups: [groupFor(principal.role)] });
+  const whoami = await call(harness, token, 'GET', WHOAMI);
+  expect(whoami.body, principal.name).toEqual({
+    tenantId: tenant.id,
+    role: principal.role,
+    subject,
+    kind: 'user',
+    ...(principal.role === 'partner' ? { organisationId: partnerOf } : {}),
+  });
+  return token;
+}
+
 beforeAll(async () => {
-  harness = await createHarness();
+  identityProviders = await startIdentityProviders();
+  harness = await createHarness({ staffSignOn: { allowLoopbackHttp: true, jwksCooldownMs: 0 } });
+  addWhoami(harness);
   a = await createTestTenant(harness, { name: 'Ilomantsi employment area' });
   b = await createTestTenant(harness, { name: 'Lieksa employment area' });
   const partnerOfX = await buildTenantA();
@@ -546,6 +631,28 @@ beforeAll(async () => {
     organisationId: bOrganisation.id,
   });
   await created(b.as('coach'), '/v1/participants', participantBody());
+
+  const [aIdp, bIdp] = await Promise.all([
+    identityProviders.provider('ilomantsi'),
+    identityProviders.provider('lieksa'),
+  ]);
+  await registerIdentityProvider(a, aIdp, [{ role: 'partner', organisationId: world.x.id }]);
+  const staff = PRINCIPALS.filter((p) => p.kind === 'user');
+  secrets('record', aIdp.issuer, ...staff.filter((p) => p.ofA).map(staffSubject));
+  // B registers two roles, then all four: at version 2, its registration is out of reach of the
+  // If-Match "1" the matrix's writes send, so DELETE /v1/identity-provider cannot sign B's staff out.
+  await registerIdentityProvider(b, bIdp, [{ role: 'tenant_admin' }, { role: 'coach' }]);
+  await registerIdentityProvider(
+    b,
+    bIdp,
+    [
+      { role: 'tenant_admin' },
+      { role: 'coach' },
+      { role: 'analyst' },
+      { role: 'partner', organisationId: bOrganisation.id },
+    ],
+    1,
+  );
 
   const [bAdminToken, bCoach, bAnalyst, bPartnerToken, aPartner, aAnalyst, operator] = await Promise.all([
     b.token('tenant_admin'),
@@ -566,6 +673,10 @@ beforeAll(async () => {
     ['the operator', operator],
   ] as const)
     tokens.set(name, token);
+  const signOnA: SignOn = { tenant: a, provider: aIdp, partnerOf: world.x.id };
+  const signOnB: SignOn = { tenant: b, provider: bIdp, partnerOf: bOrganisation.id };
+  for (const principal of staff)
+    tokens.set(principal.name, await staffToken(principal, principal.ofA ? signOnA : signOnB));
 
   document = (await call(harness, undefined, 'GET', '/v1/openapi.json')).body;
   const aAdmin = a.as('tenant_admin');
@@ -576,6 +687,8 @@ beforeAll(async () => {
   }
   world.snapshot = await itemsOfA();
 });
+
+afterAll(() => identityProviders?.stop());
 
 describe('the isolation matrix: every route of the OpenAPI document × every principal', () => {
   let cases = 0;
@@ -596,8 +709,10 @@ describe('the isolation matrix: every route of the OpenAPI document × every pri
 
   it('covered every route for every principal', () => {
     const routes = routesOf(document).length;
+    const count = (kind: PrincipalKind) => PRINCIPALS.filter((p) => p.kind === kind).length;
     console.log(
-      `isolation matrix: ${cases} cases (${routes} routes × ${PRINCIPALS.length} principals), ` +
+      `isolation matrix: ${cases} cases (${routes} routes × ${PRINCIPALS.length} principals: ` +
+        `${count('client')} API clients, ${count('user')} SSO staff users, ${count('operator')} operator), ` +
         `${requests} requests (${[...statuses]
           .sort(([p], [q]) => p - q)
           .map(([s, n]) => `${s}×${n}`)
