@@ -18,11 +18,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { created, participantBody, smallGroupProgramme } from './support/fixtures.ts';
 import {
   type Caller,
+  call,
   createHarness,
   createTestTenant,
   type Harness,
   type TestTenant,
 } from './support/harness.ts';
+import { startIdentityProviders } from './support/identity-provider.ts';
 
 let harness: Harness;
 let tenant: TestTenant;
@@ -41,7 +43,7 @@ interface Event {
 }
 
 beforeAll(async () => {
-  harness = await createHarness();
+  harness = await createHarness({ staffSignOn: { allowLoopbackHttp: true, jwksCooldownMs: 0 } });
   tenant = await createTestTenant(harness);
   coach = tenant.as('coach');
   admin = tenant.as('tenant_admin');
@@ -250,6 +252,37 @@ describe('querying the trail', () => {
     expect(byCoach).toEqual(about.slice(1));
     const byAdmin = await allEvents(freshAdmin, `actorId=${fresh.credentials.tenant_admin!.clientId}`, 3);
     expect(byAdmin).toEqual(about.slice(0, 1));
+  });
+
+  it("keeps a staff user's trail apart from a client's, even when the user's subject is the client's id", async () => {
+    const providers = await startIdentityProviders();
+    try {
+      const provider = await providers.provider();
+      const registered = await admin('PUT', '/v1/identity-provider', {
+        body: {
+          issuer: provider.issuer,
+          jwksUri: provider.jwksUri,
+          audience: 'polku',
+          roleClaim: 'groups',
+          roleMappings: [{ value: 'coaches', role: 'coach' }],
+        },
+      });
+      expect(registered.status).toBe(201);
+      const clientId = tenant.credentials.coach!.clientId;
+      const participant = await created(coach, '/v1/participants', participantBody());
+      const staffToken = await provider.token({ sub: clientId, groups: ['coaches'] });
+      expect((await call(harness, staffToken, 'GET', `/v1/participants/${participant.id}`)).status).toBe(200);
+
+      const byUser = await allEvents(admin, `actorKind=user&actorId=${clientId}`);
+      expect(byUser.map((event) => [event.action, event.participantId, event.actor.kind])).toEqual([
+        ['participant.read', participant.id, 'user'],
+      ]);
+      const byClient = await allEvents(admin, `actorId=${clientId}`);
+      expect(byClient.every((event) => event.actor.kind === 'client')).toBe(true);
+      expect(byClient.map((event) => event.participantId)).toContain(participant.id);
+    } finally {
+      await providers.stop();
+    }
   });
 
   it('refuses a cursor from the participant query on the actor query', async () => {
