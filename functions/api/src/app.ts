@@ -16,16 +16,20 @@ import { isProblem, problemOf, problemOfHttpException, validationError } from '.
 import { registerAdminTenants } from './routes/admin-tenants.ts';
 import { registerAuditEvents } from './routes/audit-events.ts';
 import { registerClients } from './routes/clients.ts';
+import { registerConsents } from './routes/consents.ts';
 import { registerEnrolments } from './routes/enrolments.ts';
 import { registerFundingProjects } from './routes/funding-projects.ts';
 import { registerIdentityProvider } from './routes/identity-provider.ts';
+import { registerNetworkMeetings } from './routes/network-meetings.ts';
 import { registerOrganisations } from './routes/organisations.ts';
 import { registerParticipants } from './routes/participants.ts';
 import { registerProgrammes } from './routes/programmes.ts';
 import { registerPublic } from './routes/public.ts';
+import { registerReferrals } from './routes/referrals.ts';
 import { registerSessions } from './routes/sessions.ts';
 import { registerSignup } from './routes/signup.ts';
 import { registerTemplates } from './routes/templates.ts';
+import { registerWebhooks } from './routes/webhooks.ts';
 
 export const API_VERSION = '1.0.0';
 const PUBLIC_V1 = new Set(['/v1/oauth/token', '/v1/openapi.json', '/v1/signup']);
@@ -83,6 +87,10 @@ export function createApp(config: AppConfig) {
   registerParticipants(app);
   registerEnrolments(app);
   registerSessions(app);
+  registerConsents(app);
+  registerReferrals(app);
+  registerNetworkMeetings(app);
+  registerWebhooks(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -27,6 +27,16 @@ export const PERMISSIONS = {
   'sessions:write': STAFF,
   'attendance:read': STAFF,
   'attendance:write': STAFF,
+  // Partners see only referrals to or from their own organisation (checked per referral).
+  'referrals:read': ['tenant_admin', 'coach', 'partner'],
+  'referrals:write': ['tenant_admin', 'coach', 'partner'],
+  'consents:read': STAFF,
+  'consents:write': STAFF,
+  // Partners see only meetings their organisation attended, and their own organisation's actions.
+  'network-meetings:read': ['tenant_admin', 'coach', 'partner'],
+  'network-meetings:write': STAFF,
+  'meeting-actions:write': ['tenant_admin', 'coach', 'partner'],
+  'webhooks:manage': ['tenant_admin'],
   'clients:manage': ['tenant_admin'],
   'identity-provider:manage': ['tenant_admin'],
   'audit:read': ['tenant_admin'],

@@ -13,6 +13,7 @@ export {
   revokeClient,
   rotateClientSecret,
 } from './clients.ts';
+export * from './consents.ts';
 export { createDb, type Db, type DbOptions } from './db.ts';
 export {
   createEnrolment,
@@ -35,7 +36,9 @@ export {
 } from './idempotency.ts';
 export * from './identity-providers.ts';
 export type { Item } from './item.ts';
+export * from './network-meetings.ts';
 export { type Organisation, organisations } from './organisations.ts';
+export * from './outbox.ts';
 export {
   createMilestone,
   createParticipant,
@@ -60,6 +63,7 @@ export {
 } from './programmes.ts';
 export { type RateLimit, spendRateLimit } from './rate-limits.ts';
 export { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
+export * from './referrals.ts';
 export { type Resource, recordsOf, type WriteOptions } from './repository.ts';
 export {
   type Attendance,
@@ -84,4 +88,5 @@ export {
   type TenantStatus,
   tenants,
 } from './tenants.ts';
+export * from './webhooks.ts';
 export { commit, conditions, IdempotencyRecordExists, type SideRecords, type WriteOp } from './write.ts';

@@ -68,6 +68,34 @@ export const keys = {
     PK: `${tenant(tenantId)}#IDEM#${principalId}#${idempotencyKey}`,
     SK: 'IDEM',
   }),
+  /** A participant's consent to share their data with organisations; in the participant's partition. */
+  consent: (tenantId: string, participantId: string, id: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    SK: `CONSENT#${id}`,
+  }),
+  referral: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#REF#${id}`, SK: 'REFERRAL' }),
+  /** A referral's summary in its participant's partition: the coach's "following the person". */
+  referralOfParticipant: (tenantId: string, participantId: string, referralId: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    SK: `REF#${referralId}`,
+  }),
+  networkMeeting: (tenantId: string, id: string): Key => ({
+    PK: `${tenant(tenantId)}#NM#${id}`,
+    SK: 'MEETING',
+  }),
+  /** An agreed action of a network meeting, in the meeting's partition. */
+  meetingAction: (tenantId: string, meetingId: string, actionId: string): Key => ({
+    PK: `${tenant(tenantId)}#NM#${meetingId}`,
+    SK: `ACTION#${actionId}`,
+  }),
+  webhookEndpoint: (tenantId: string, id: string): Key => ({ PK: tenant(tenantId), SK: `WEBHOOK#${id}` }),
+  /** One delivery attempt to a webhook endpoint, in the endpoint's own partition. */
+  webhookAttempt: (tenantId: string, endpointId: string, attemptId: string): Key => ({
+    PK: `${tenant(tenantId)}#WH#${endpointId}`,
+    SK: `ATTEMPT#${attemptId}`,
+  }),
+  /** A domain event for partner systems (the outbox): written with the change, read off the stream. */
+  domainEvent: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#EVT#${id}`, SK: 'EVENT' }),
   /** The tenant's staff single sign-on: one identity provider per tenant. */
   identityProvider: (tenantId: string): Key => ({ PK: tenant(tenantId), SK: 'IDP' }),
   /** Audit events about one participant, newest last by id (ULID). */
@@ -92,6 +120,23 @@ export const collections = {
   fundingProjects: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'FP#' }),
   programmes: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'PROG#' }),
   clients: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'CLIENT#' }),
+  consentsOfParticipant: (tenantId: string, participantId: string) => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    prefix: 'CONSENT#',
+  }),
+  referralsOfParticipant: (tenantId: string, participantId: string) => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    prefix: 'REF#',
+  }),
+  actionsOfMeeting: (tenantId: string, meetingId: string) => ({
+    PK: `${tenant(tenantId)}#NM#${meetingId}`,
+    prefix: 'ACTION#',
+  }),
+  webhookEndpoints: (tenantId: string) => ({ PK: tenant(tenantId), prefix: 'WEBHOOK#' }),
+  attemptsOfWebhook: (tenantId: string, endpointId: string) => ({
+    PK: `${tenant(tenantId)}#WH#${endpointId}`,
+    prefix: 'ATTEMPT#',
+  }),
   auditOfParticipant: (tenantId: string, participantId: string) => ({
     PK: `${tenant(tenantId)}#AUDIT#P#${participantId}`,
     prefix: 'EVT#',
@@ -120,6 +165,60 @@ export const indexKeys = {
     GSI2SK: tenantId,
   }),
   tenantsPartition: (status?: string) => (status ? platform(`TENANTS#${status}`) : platform('TENANTS')),
+  /**
+   * A referral: GSI1 the receiving organisation's inbox by status, GSI2 its whole inbox, GSI3 the
+   * sending organisation's outbox; all newest first by id (ULID).
+   */
+  referralIndexes: (
+    tenantId: string,
+    toOrganisationId: string,
+    fromOrganisationId: string,
+    status: string,
+    id: string,
+  ) => ({
+    GSI1PK: `${tenant(tenantId)}#ORG#${toOrganisationId}#REF-IN#${status}`,
+    GSI1SK: id,
+    GSI2PK: `${tenant(tenantId)}#ORG#${toOrganisationId}#REF-IN`,
+    GSI2SK: id,
+    GSI3PK: `${tenant(tenantId)}#ORG#${fromOrganisationId}#REF-OUT`,
+    GSI3SK: id,
+  }),
+  /** A referral's participant summary: GSI1 the sending organisation's outbox by status. */
+  referralSummaryIndexes: (tenantId: string, fromOrganisationId: string, status: string, id: string) => ({
+    GSI1PK: `${tenant(tenantId)}#ORG#${fromOrganisationId}#REF-OUT#${status}`,
+    GSI1SK: id,
+  }),
+  incomingReferralsPartition: (tenantId: string, organisationId: string, status?: string) =>
+    `${tenant(tenantId)}#ORG#${organisationId}#REF-IN${status ? `#${status}` : ''}`,
+  outgoingReferralsPartition: (tenantId: string, organisationId: string, status?: string) =>
+    `${tenant(tenantId)}#ORG#${organisationId}#REF-OUT${status ? `#${status}` : ''}`,
+  /** GSI1: network meetings of a participant, by date. */
+  meetingByParticipant: (tenantId: string, participantId: string, date: string, id: string) => ({
+    GSI1PK: `${tenant(tenantId)}#P#${participantId}#NM`,
+    GSI1SK: `${date}#${id}`,
+  }),
+  meetingsOfParticipantPartition: (tenantId: string, participantId: string) =>
+    `${tenant(tenantId)}#P#${participantId}#NM`,
+  /** GSI1: an organisation's agreed actions by status, soonest due first ("division of work"). */
+  actionByOwner: (
+    tenantId: string,
+    ownerOrganisationId: string,
+    status: string,
+    dueDate: string,
+    actionId: string,
+  ) => ({
+    GSI1PK: `${tenant(tenantId)}#ORG#${ownerOrganisationId}#ACTIONS#${status}`,
+    GSI1SK: `${dueDate}#${actionId}`,
+  }),
+  actionsOfOrganisationPartition: (tenantId: string, organisationId: string, status: string) =>
+    `${tenant(tenantId)}#ORG#${organisationId}#ACTIONS#${status}`,
+  /** GSI1: webhook endpoints of an organisation, for the dispatcher. */
+  webhookByOrganisation: (tenantId: string, organisationId: string, id: string) => ({
+    GSI1PK: `${tenant(tenantId)}#ORG#${organisationId}#WEBHOOKS`,
+    GSI1SK: id,
+  }),
+  webhooksOfOrganisationPartition: (tenantId: string, organisationId: string) =>
+    `${tenant(tenantId)}#ORG#${organisationId}#WEBHOOKS`,
   /** GSI1: audit events by actor (an API client or a staff user: the kind keeps them apart), newest last. */
   auditByActor: (tenantId: string, actorKind: string, actorId: string, eventId: string) => ({
     GSI1PK: `${tenant(tenantId)}#AUDIT#ACTOR#${actorKind}:${actorId}`,
