@@ -1,13 +1,14 @@
 /**
  * `pnpm dev`: DynamoDB Local (data under .data/, or --in-memory), the table from its single
- * definition, the demo tenant, and the API on PORT (default 3000). Ctrl-C stops both.
+ * definition, the demo tenant, the API on PORT (default 3000), and the webhook dispatcher on the
+ * table's stream. Ctrl-C stops them all.
  */
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createApp, createConfig, serveLocally } from '@polku/api';
+import { createApp, createConfig, createDispatcher, dispatchStreamRecords, serveLocally } from '@polku/api';
 import {
   type DemoCredentials,
   ensureTable,
@@ -15,6 +16,7 @@ import {
   loadOrCreateSecrets,
   seedDemo,
   startDynamoDbLocal,
+  startStreamPoller,
 } from '@polku/devstack';
 import { createDb } from '@polku/storage';
 import { TABLE_NAME_DEFAULT } from '@polku/table';
@@ -55,6 +57,8 @@ try {
     issuer: `http://localhost:${port}`,
     // A local identity provider (e.g. Keycloak on localhost) may serve its JWKS over plain http.
     staffSignOn: { allowLoopbackHttp: true },
+    // A partner system under development listens on localhost, often over plain http.
+    webhooks: { allowLoopbackTargets: true },
   });
   const credentialsFile = join(dataDir, 'demo-credentials.json');
   const existing =
@@ -64,6 +68,14 @@ try {
   const { seeded, credentials } = await seedDemo(createApp(config), config, existing);
   writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });
   const server = await serveLocally(config, port);
+  // The same dispatcher the Lambda runs, fed by a poller on DynamoDB Local's stream.
+  const dispatcher = createDispatcher(config);
+  const poller = await startStreamPoller({
+    endpoint: dynamo.endpoint,
+    tableName: TABLE_NAME_DEFAULT,
+    onRecords: (records) => dispatchStreamRecords(dispatcher, records, config.log),
+    log: config.log,
+  });
 
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out();
@@ -77,14 +89,15 @@ try {
   }
   out(`Operator       credentials in ${operatorFile}:`);
   out(`  ${'operator'.padEnd(13)} client_id=${operator.clientId}  client_secret=${operator.clientSecret}`);
+  out(`Webhooks       dispatched from the table's stream (loopback receivers allowed)`);
   out(
-    `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops the API and DynamoDB Local.`,
+    `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops the API, the dispatcher and DynamoDB Local.`,
   );
   out();
 
   const shutdown = () => {
     server.close();
-    void stop(0);
+    void poller.stop().finally(() => stop(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -173,3 +173,90 @@ describe('the API', () => {
     expect(outputs).toEqual(expect.arrayContaining(['ApiUrl', 'TableName', 'PlatformSecretArn']));
   });
 });
+
+describe('the webhook dispatcher', () => {
+  const logicalId = (template: Template, type: string, prefix: string) => {
+    const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+    expect(ids, `${type} ${prefix}`).toHaveLength(1);
+    return ids[0]!;
+  };
+
+  it('runs on Node 22 arm64 with the table and the platform secret, long enough for every retry', () => {
+    const template = templateOf('staging');
+    const id = logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherFunction');
+    expect(template.findResources('AWS::Lambda::Function')[id]).toMatchObject({
+      Properties: {
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        Timeout: 120,
+        TracingConfig: { Mode: 'Active' },
+        Environment: {
+          Variables: {
+            POLKU_TABLE_NAME: { Ref: expect.stringMatching(/^Table/) },
+            POLKU_SECRETS_ARN: { Ref: expect.stringMatching(/^PlatformSecret/) },
+          },
+        },
+      },
+    });
+  });
+
+  it("consumes the table's stream, filtered to inserted domain events, failing records one by one", () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const template = templateOf(name);
+      const table = logicalId(template, 'AWS::DynamoDB::GlobalTable', 'Table');
+      const queue = logicalId(template, 'AWS::SQS::Queue', 'WebhookDispatcherDeadLetterQueue');
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherFunction') },
+        EventSourceArn: { 'Fn::GetAtt': [table, 'StreamArn'] },
+        StartingPosition: 'TRIM_HORIZON',
+        FilterCriteria: {
+          Filters: [
+            {
+              Pattern: JSON.stringify({
+                eventName: ['INSERT'],
+                dynamodb: { NewImage: { entity: { S: ['domain-event'] } } },
+              }),
+            },
+          ],
+        },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+      });
+    }
+  });
+
+  it('sends what it gives up on to an encrypted dead-letter queue, with an alarm on its depth', () => {
+    const template = templateOf('prod');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'WebhookDispatcherDeadLetterQueue');
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 14 * 24 * 3600,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      Threshold: 1,
+    });
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^WebhookDispatcherFunctionServiceRole') }] },
+      }),
+    );
+    const statements: { Action: string | string[] }[] = policy!.Properties.PolicyDocument.Statement;
+    const actions = statements.flatMap((statement) => statement.Action);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetRecords',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'sqs:SendMessage',
+        'secretsmanager:GetSecretValue',
+      ]),
+    );
+  });
+});

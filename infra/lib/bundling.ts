@@ -9,6 +9,7 @@ import type { BuildOptions } from 'esbuild';
 /** The deployable handlers: name → entry file exporting `handler`. */
 export const functionEntries = {
   api: fileURLToPath(new URL('../../functions/api/src/lambda.ts', import.meta.url)),
+  webhookDispatcher: fileURLToPath(new URL('../../functions/api/src/stream-lambda.ts', import.meta.url)),
 } as const;
 
 export type FunctionName = keyof typeof functionEntries;

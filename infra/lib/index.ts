@@ -17,3 +17,4 @@ export {
 } from './bundling.ts';
 export { PolkuStack, type PolkuStackProps } from './polku-stack.ts';
 export { type PolkuTableProps, polkuTable } from './table.ts';
+export { DOMAIN_EVENT_FILTER, WebhookDispatcher, type WebhookDispatcherProps } from './webhook-dispatcher.ts';

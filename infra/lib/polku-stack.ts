@@ -1,5 +1,6 @@
 /**
- * One stage in one region: the table, the platform secret, the API function and its REST API.
+ * One stage in one region: the table, the platform secret, the API function and its REST API, and
+ * the webhook dispatcher on the table's stream.
  * Tenants are pinned to a region, so stacks share nothing across regions.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -24,6 +25,7 @@ import type { Construct } from 'constructs';
 import type { Deployment } from '../config/stages.ts';
 import { functionEntries, lambdaBundling } from './bundling.ts';
 import { polkuTable } from './table.ts';
+import { WebhookDispatcher } from './webhook-dispatcher.ts';
 
 export interface PolkuStackProps extends StackProps {
   readonly deployment: Deployment;
@@ -77,6 +79,13 @@ export class PolkuStack extends Stack {
     });
     table.grantReadWriteData(api);
     platformSecret.grantRead(api);
+
+    new WebhookDispatcher(this, 'WebhookDispatcher', {
+      table,
+      platformSecret,
+      logRetention: stage.logRetention,
+      removalPolicy,
+    });
 
     const apiStageName = stage.name;
     const restApi = new LambdaRestApi(this, 'Api', {

@@ -1,4 +1,5 @@
 /** Everything a running API needs, built once per process (per Lambda cold start). */
+import { createHmac } from 'node:crypto';
 import { loadSigningKeys, type PrivateJwkSet, type SigningKeys, TokenService } from '@polku/auth';
 import type { Db, RateLimit } from '@polku/storage';
 import type { Context } from 'hono';
@@ -16,6 +17,11 @@ export interface PlatformSecrets {
   cursorKey: string;
   /** base64 HMAC key for identity-code hashes. */
   identityCodeKey: string;
+  /**
+   * base64 HMAC key from which every webhook endpoint's signing secret is derived. When absent it
+   * is derived from cursorKey (domain-separated), so changing cursorKey would change every secret.
+   */
+  webhookKey?: string;
   /** Operators who may sign in as platform_admin (client ids `operator.<name>`). */
   operators?: OperatorCredential[];
 }
@@ -31,6 +37,19 @@ export interface StaffSignOnSettings {
   /** jose's cooldown between JWKS refetches on an unknown kid. */
   jwksCooldownMs: number;
 }
+
+export interface WebhookSettings {
+  /** Derives each endpoint's signing secret: nothing secret is stored with the endpoint. */
+  key: Buffer;
+  /** Deliver to loopback addresses, and accept http:// URLs there (local runs and tests only). */
+  allowLoopbackTargets: boolean;
+  /** The waits before the 2nd, 3rd, … attempt: one attempt more than there are waits. */
+  retryDelaysMs: readonly number[];
+  /** One attempt's limit: connecting, sending and reading the response. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 4_000, 16_000] as const;
 
 export interface AppConfig {
   db: Db;
@@ -48,6 +67,7 @@ export interface AppConfig {
   statusCacheSeconds: number;
   signupLimits: SignupLimits;
   staffSignOn: StaffSignOnSettings;
+  webhooks: WebhookSettings;
   /** The caller's network address, from the runtime (API Gateway's source IP, the socket locally). */
   sourceAddress: (c: Context) => string | undefined;
   /** The clock, injectable for tests. */
@@ -66,6 +86,7 @@ export interface ConfigInput {
   statusCacheSeconds?: number;
   signupLimits?: SignupLimits;
   staffSignOn?: Partial<StaffSignOnSettings>;
+  webhooks?: Partial<Omit<WebhookSettings, 'key'>>;
   sourceAddress?: (c: Context) => string | undefined;
   now?: () => Date;
   log?: (entry: Record<string, unknown>) => void;
@@ -81,6 +102,49 @@ export function jsonLogger(
 ): (entry: Record<string, unknown>) => void {
   if (level === 'silent') return () => {};
   return (entry) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+}
+
+/** The webhook settings of a deployment: the key from the platform secret, the rest defaulted. */
+export function webhookSettingsOf(
+  secrets: Pick<PlatformSecrets, 'cursorKey' | 'webhookKey'>,
+  overrides: Partial<Omit<WebhookSettings, 'key'>> = {},
+): WebhookSettings {
+  const key = secrets.webhookKey
+    ? Buffer.from(secrets.webhookKey, 'base64')
+    : createHmac('sha256', Buffer.from(secrets.cursorKey, 'base64')).update('polku webhook key v1').digest();
+  return {
+    key,
+    allowLoopbackTargets: false,
+    retryDelaysMs: DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+    timeoutMs: 5_000,
+    ...overrides,
+  };
+}
+
+/**
+ * The platform secret in a Lambda: inline in POLKU_SECRETS_JSON, or read from Secrets Manager through
+ * the AWS Parameters and Secrets Lambda extension (a layer the stack adds), which keeps the Secrets
+ * Manager SDK out of the bundle.
+ */
+export async function loadPlatformSecrets(env = process.env): Promise<PlatformSecrets> {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`environment variable ${name} is not set`);
+    return value;
+  };
+  if (env.POLKU_SECRETS_JSON) return JSON.parse(env.POLKU_SECRETS_JSON) as PlatformSecrets;
+  const port = env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? '2773';
+  const secretId = encodeURIComponent(required('POLKU_SECRETS_ARN'));
+  const response = await fetch(`http://localhost:${port}/secretsmanager/get?secretId=${secretId}`, {
+    headers: { 'X-Aws-Parameters-Secrets-Token': required('AWS_SESSION_TOKEN') },
+  });
+  if (!response.ok) throw new Error(`the platform secret could not be read: ${response.status}`);
+  const { SecretString } = (await response.json()) as { SecretString?: string };
+  try {
+    return JSON.parse(SecretString ?? '') as PlatformSecrets;
+  } catch {
+    throw new Error('the platform secret is not JSON: write it as the README describes');
+  }
 }
 
 export async function createConfig(input: ConfigInput): Promise<AppConfig> {
@@ -103,6 +167,7 @@ export async function createConfig(input: ConfigInput): Promise<AppConfig> {
     statusCacheSeconds: input.statusCacheSeconds ?? 30,
     signupLimits: input.signupLimits ?? DEFAULT_SIGNUP_LIMITS,
     staffSignOn: { allowLoopbackHttp: false, jwksCooldownMs: 30_000, ...input.staffSignOn },
+    webhooks: webhookSettingsOf(input.secrets, input.webhooks),
     sourceAddress: input.sourceAddress ?? (() => undefined),
     now,
     log: input.log ?? jsonLogger(),

@@ -4,10 +4,23 @@ export {
   type ConfigInput,
   createConfig,
   DEFAULT_SIGNUP_LIMITS,
+  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
   jsonLogger,
+  loadPlatformSecrets,
   type OperatorCredential,
   type PlatformSecrets,
   type SignupLimits,
   type StaffSignOnSettings,
+  type WebhookSettings,
+  webhookSettingsOf,
 } from './config.ts';
 export { serveLocally } from './local.ts';
+export {
+  createDispatcher,
+  type DispatchableEvent,
+  type Dispatcher,
+  type DispatcherConfig,
+  deliveryOf,
+} from './webhooks/dispatcher.ts';
+export { SIGNATURE_HEADER, signatureHeader, signingSecretOf } from './webhooks/signing.ts';
+export { type BatchResult, dispatchStreamRecords, type StreamRecord } from './webhooks/stream.ts';

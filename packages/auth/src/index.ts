@@ -1,3 +1,4 @@
+export { mayConnectTo } from './key-set-fetch.ts';
 export { isRole, PERMISSIONS, type Permission, ROLES, type Role, roleMay } from './roles.ts';
 export { generateSecret, hashSecret, SECRET_SLOTS, verifySecret, verifySecretAmong } from './secrets.ts';
 export {

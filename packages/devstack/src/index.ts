@@ -14,4 +14,5 @@ export {
   loadOrCreateSecrets,
 } from './secrets.ts';
 export { DEMO_TENANT_ID, type DemoCredentials, type SeedResult, seedDemo } from './seed.ts';
+export { type StreamPoller, type StreamPollerOptions, startStreamPoller } from './stream-poller.ts';
 export { ensureTable } from './table.ts';

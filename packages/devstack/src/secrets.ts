@@ -10,6 +10,7 @@ export interface LocalSecrets {
   signingKeys: { keys: Record<string, unknown>[] };
   cursorKey: string;
   identityCodeKey: string;
+  webhookKey?: string;
   operators?: OperatorEntry[];
 }
 
@@ -18,6 +19,7 @@ export async function generateSecrets(): Promise<LocalSecrets> {
     signingKeys: { keys: [await generatePrivateJwk()] as Record<string, unknown>[] },
     cursorKey: randomBytes(32).toString('base64'),
     identityCodeKey: randomBytes(32).toString('base64'),
+    webhookKey: randomBytes(32).toString('base64'),
     operators: [],
   };
 }

@@ -44,6 +44,15 @@ export async function ensureTable(
     );
     return 'created';
   }
+  let changed = false;
+  if (!existing.StreamSpecification?.StreamEnabled) {
+    // Tables made before the stream was part of the definition: the webhook dispatcher reads it.
+    await client.send(
+      new UpdateTableCommand({ TableName: tableName, StreamSpecification: wanted.StreamSpecification }),
+    );
+    await waitUntilActive(client, tableName);
+    changed = true;
+  }
   const present = new Set((existing.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
   const missing = wanted.GlobalSecondaryIndexes.filter((index) => !present.has(index.IndexName));
   for (const index of missing) {
@@ -57,5 +66,5 @@ export async function ensureTable(
     );
     await waitUntilActive(client, tableName);
   }
-  return missing.length > 0 ? 'updated' : 'unchanged';
+  return changed || missing.length > 0 ? 'updated' : 'unchanged';
 }
