@@ -145,6 +145,7 @@ const world = {
   etags: new Map<string, string>(),
   x: { id: '' },
   y: { id: '' },
+  z: { id: '' },
   participants: [] as { id: string }[],
   snapshot: [] as Record<string, unknown>[],
 };
@@ -335,6 +336,51 @@ async function buildTenantA() {
     ...participants.map((p) => p.id),
   );
   secrets('personal', 'Lääkärissä', milestone.title);
+  // A network meeting organisation X had no part in: X's partner must not see it or its action.
+  const meeting = await created(coach, '/v1/network-meetings', {
+    participantId: participants[0].id,
+    date: '2026-10-12',
+    organisationsPresent: [y.id],
+    summary: 'Työkokeilu Kaskella sovittu, kuljetus järjestettävä',
+    actions: [
+      { description: 'Työkokeilun aloitus Kaskella', ownerOrganisationId: y.id, dueDate: '2026-11-02' },
+    ],
+  });
+  const action = meeting.actions[0];
+  Object.assign(world.pathIds, { 'network-meetings/{id}': meeting.id, 'actions/{actionId}': action.id });
+  world.ids.push(meeting.id, action.id);
+  secrets('record', meeting.id, action.id);
+  secrets('personal', meeting.summary, action.description);
+  // A referral from Y to Z under the participant's consent: X's partner is neither side of it.
+  const z = await created(admin, '/v1/organisations', { name: 'Honkalammen säätiö', kind: 'foundation' });
+  const consent = await created(coach, `/v1/participants/${participants[0].id}/consents`, {
+    covers: { scope: 'organisations', organisationIds: [y.id, z.id] },
+    purpose: 'Työkokeilu Honkalammella ja sen seuranta',
+    givenOn: '2026-10-01',
+  });
+  const referral = await created(coach, '/v1/referrals', {
+    participantId: participants[0].id,
+    fromOrganisationId: y.id,
+    toOrganisationId: z.id,
+    serviceKind: 'work-try-out',
+    needsSummary: 'Haluaa kokeilla puutöitä; tarvitsee tukea aamuihin',
+    desiredStart: '2026-12-01',
+  });
+  world.z = z;
+  Object.assign(world.pathIds, { 'consents/{consentId}': consent.id, 'referrals/{id}': referral.id });
+  world.ids.push(z.id, consent.id, referral.id);
+  secrets('organisation', z.id, z.name);
+  secrets('record', consent.id, referral.id);
+  secrets('personal', consent.purpose, referral.needsSummary);
+  // A webhook endpoint of Y's partner system: only A's tenant_admin manages it.
+  const webhook = await created(admin, '/v1/webhooks', {
+    organisationId: y.id,
+    url: 'https://kaski.kontiolahti.example/polku/webhooks',
+    eventTypes: ['referral.created', 'action.assigned'],
+  });
+  Object.assign(world.pathIds, { 'webhooks/{id}': webhook.id });
+  world.ids.push(webhook.id);
+  secrets('record', webhook.id, webhook.url, webhook.signingSecret);
   for (const person of people) secrets('personal', ...Object.values(person));
   return partner as Credentials;
 }
@@ -428,6 +474,15 @@ const BODIES: Record<string, () => unknown> = {
     audience: 'polku',
     roleClaim: 'groups',
     roleMappings: [{ value: 'partners', role: 'partner', organisationId: world.x.id }],
+  }),
+  // Y refers A's participant to Z: no principal under test may send for Y.
+  'POST /v1/referrals': () => ({
+    participantId: world.namedIds.participantId,
+    fromOrganisationId: world.y.id,
+    toOrganisationId: world.z.id,
+    serviceKind: 'work-try-out',
+    needsSummary: 'x',
+    desiredStart: '2026-12-01',
   }),
   'POST /v1/sessions/schedule': () => ({
     programmeId: world.namedIds.programmeId,

@@ -259,7 +259,11 @@ describe('operators', () => {
     expect((await operatorAct(id, 'suspend', 'Unpaid invoice')).status).toBe(200);
     const again = await operatorAct(id, 'suspend', 'twice');
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ allowedActions: ['reactivate'] });
+    expect(again.body).toMatchObject({
+      status: 409,
+      tenantStatus: 'suspended',
+      allowedActions: ['reactivate'],
+    });
     const back = await operatorAct(id, 'reactivate', 'Invoice paid');
     expect(back.body.history.map((h: { action: string; reason?: string }) => [h.action, h.reason])).toEqual([
       ['signup', undefined],

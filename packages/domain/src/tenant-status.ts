@@ -27,7 +27,7 @@ export function tenantStatusAfter(status: TenantStatus, action: TenantAction): T
   const allowed = actionsFrom(status);
   if (!allowed.includes(action)) {
     throw new ConflictError('illegal-transition', `a ${status} tenant cannot ${action}`, {
-      status,
+      tenantStatus: status,
       allowedActions: allowed,
     });
   }

@@ -15,6 +15,22 @@ export const AUDIT_ACTIONS = [
   'enrolment.stage-change',
   'attendance.read',
   'attendance.record',
+  'consent.list',
+  'consent.read',
+  'consent.create',
+  'consent.withdraw',
+  'referral.list',
+  'referral.read',
+  'referral.create',
+  'referral.transition',
+  'referral.participant-view',
+  'network-meeting.list',
+  'network-meeting.read',
+  'network-meeting.create',
+  'network-meeting.update',
+  'meeting-action.list',
+  'meeting-action.read',
+  'meeting-action.update',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
