@@ -34,10 +34,9 @@ export function registerAuditEvents(app: OpenAPIHono<AppEnv>) {
       description:
         'Give exactly one of participantId (events about that participant) or actorId (events by that ' +
         'API client, or with actorKind=user by that staff user). Every read or change of a participant, ' +
-        'their milestones, enrolments or attendance leaves an event: participant.list (one per participant ' +
-        'on the page), .read, .create, .update; milestone.list, .create; enrolment.list, .read, .create, ' +
-        '.stage-change; attendance.read, .record. Reads are recorded whether or not they found the record; ' +
-        'a change only if it was committed.',
+        'their milestones, enrolments, attendance, consents, referrals or network meetings leaves an event ' +
+        '(see AuditEvent.action for the list; list reads leave one per participant on the page). Reads are ' +
+        'recorded whether or not they found the record; a change only if it was committed.',
       request: { query: schemas.AuditQuery },
       responses: {
         200: json(schemas.page(schemas.AuditEvent, 'AuditEventPage'), 'A page of audit events'),

@@ -1,7 +1,10 @@
 import * as z from 'zod';
 import { Id, ListQuery, Timestamp } from './common.ts';
 
-/** What was done to a participant's record (the participant, its milestones, enrolments and attendance). */
+/**
+ * What was done to a participant's record: the participant, their milestones, enrolments, attendance,
+ * consents, referrals and network meetings.
+ */
 export const AUDIT_ACTIONS = [
   'participant.list',
   'participant.read',
