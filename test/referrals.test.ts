@@ -689,6 +689,26 @@ describe('racing requests', () => {
       }
     }
   });
+
+  it('never leaves a referral open when the two consents covering it are withdrawn at once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = await participant();
+      const covers: Covers = { scope: 'organisations', organisationIds: [org.foundation] };
+      const first = await consent(id, covers);
+      const second = await consent(id, covers);
+      const referral = await refer(id, org.foundation);
+      const withdrawals = await Promise.all(
+        [first, second].map((given) =>
+          coach('POST', `/v1/participants/${id}/consents/${given.id}/withdraw`, {
+            body: { reason: 'Both withdrawn on the same call' },
+            headers: { 'If-Match': '"1"' },
+          }),
+        ),
+      );
+      expect(withdrawals.map((response) => response.status)).toEqual([200, 200]);
+      expect((await coach('GET', `/v1/referrals/${referral.id}`)).body.status).toBe('cancelled');
+    }
+  });
 });
 
 describe('what each change leaves behind', () => {

@@ -31,7 +31,7 @@ import {
   revised,
   type WriteOptions,
 } from './repository.ts';
-import { commit, type WriteOp } from './write.ts';
+import { commit, conditions, type WriteOp } from './write.ts';
 
 export type Consent = schemas.StoredConsent;
 
@@ -239,7 +239,23 @@ async function withdrawOnce(
     },
     onConflict: () => new WithdrawalRaced(),
   };
-  await commit(db, [consentOp, ...cancellations.flat()], recordsOf(options, next));
+  // The consents still relied on for the referrals left open must stay as read: two withdrawals at
+  // once must not each leave a referral open on the strength of the other's consent.
+  const reliedOn = others.filter((consent) =>
+    open.some(
+      (summary) =>
+        !uncovered.includes(summary) && consentCovers(consent, summary.toOrganisationId, withdrawal.on),
+    ),
+  );
+  const unchanged = reliedOn.map(
+    (consent): WriteOp => ({
+      kind: 'check',
+      key: keys.consent(tenantId, participantId, consent.id),
+      condition: conditions.version(consent.version),
+      onConflict: () => new WithdrawalRaced(),
+    }),
+  );
+  await commit(db, [consentOp, ...unchanged, ...cancellations.flat()], recordsOf(options, next));
   return next;
 }
 
