@@ -629,7 +629,11 @@ describe('withdrawing consent', () => {
     const after = await partner.foundation('GET', `/v1/referrals/${referral.id}/participant`);
     expect(after.status).toBe(404);
     expect(JSON.stringify(after.body)).not.toContain('Ilmari');
-    expect((await partner.foundation('GET', `/v1/referrals/${referral.id}`)).body.status).toBe('cancelled');
+    const seenByReceiver = await partner.foundation('GET', `/v1/referrals/${referral.id}`);
+    expect(seenByReceiver.body.status).toBe('cancelled');
+    expect(seenByReceiver.body).not.toHaveProperty('needsSummary');
+    const seenByCoach = await coach('GET', `/v1/referrals/${referral.id}`);
+    expect(seenByCoach.body.needsSummary).toBe('Wants to try warehouse work; needs support with mornings');
   });
 
   it('refuses a stale withdrawal with 412 and changes nothing', async () => {

@@ -76,6 +76,22 @@ async function visibleReferral(c: AppContext, id: string): Promise<Referral> {
   return referral;
 }
 
+/**
+ * What the principal may see of a referral: a receiver that does not also send it sees the person's
+ * needs only while the referral is open and an active consent covers its organisation.
+ */
+async function asSeenBy(c: AppContext, referral: Referral): Promise<Referral> {
+  if (partiesOf(c.var.principal, referral).has('sender')) return referral;
+  const covered =
+    isOpenReferral(referral.status) &&
+    (await consentsOf(c.var.config.db, c.var.principal.tenantId, referral.participantId)).some((consent) =>
+      consentCovers(consent, referral.toOrganisationId, today(c)),
+    );
+  if (covered) return referral;
+  const { needsSummary: _, ...withoutTheNeeds } = referral;
+  return withoutTheNeeds;
+}
+
 function refusal(principal: Principal, referral: Referral, action: ReferralAction): ForbiddenError {
   if (REFERRAL_ACTIONS[action].by === 'sender') {
     return new ForbiddenError(
@@ -241,7 +257,8 @@ export function registerReferrals(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      return sendResource(await readThenAudit(c, 'referral.read', () => visibleReferral(c, id), ofReferral));
+      const referral = await readThenAudit(c, 'referral.read', () => visibleReferral(c, id), ofReferral);
+      return sendResource(await asSeenBy(c, referral));
     },
   );
 

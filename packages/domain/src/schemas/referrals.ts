@@ -84,7 +84,14 @@ export const Referral = z
   .object({
     ...resourceMeta,
     ...summaryFields,
-    needsSummary: z.string(),
+    needsSummary: z
+      .string()
+      .optional()
+      .meta({
+        description:
+          'Left out for the receiving organisation once the referral is closed or no active consent covers it: ' +
+          'the receiver loses access to the person with the consent.',
+      }),
     consentId: Id.meta({ description: 'The consent that covered the receiver when the referral was sent.' }),
     outcome: z.string().nullable().meta({ description: 'The result reported on completion.' }),
     history: z.array(ReferralChange),
