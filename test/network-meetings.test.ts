@@ -50,7 +50,13 @@ async function network() {
     kind: 'education-provider',
   });
   const participant = await created(coach, '/v1/participants', participantBody());
-  return { foundation, education, participant };
+  // The person lets the two organisations at the table see what is shared about them.
+  const consent = await created(coach, `/v1/participants/${participant.id}/consents`, {
+    covers: { scope: 'organisations', organisationIds: [foundation.id, education.id] },
+    purpose: 'Network meetings about the next steps',
+    givenOn: '2026-09-01',
+  });
+  return { foundation, education, participant, consent };
 }
 
 type Network = Awaited<ReturnType<typeof network>>;
@@ -129,6 +135,7 @@ describe('a network meeting', () => {
       'network-meeting.create',
       'network-meeting.read',
       'network-meeting.create',
+      'consent.create',
       'participant.create',
     ]);
   });
@@ -414,5 +421,23 @@ describe('validation', () => {
     expect((await actionsOf(coach, world.foundation.id, '?status=someday')).body.errors[0].field).toBe(
       'query.status',
     );
+  });
+});
+
+describe('consent', () => {
+  it('hides a meeting from the organisations at the table once the person withdraws their consent', async () => {
+    const world = await network();
+    const meeting = await created(coach, '/v1/network-meetings', meetingBody(world));
+    const foundation = await partnerOf(world.foundation.id);
+    expect((await foundation('GET', `/v1/network-meetings/${meeting.id}`)).status).toBe(200);
+    const withdrawn = await coach(
+      'POST',
+      `/v1/participants/${world.participant.id}/consents/${world.consent.id}/withdraw`,
+      { body: { reason: 'Asked to stop sharing' }, headers: { 'If-Match': '"1"' } },
+    );
+    expect(withdrawn.status).toBe(200);
+    const after = await foundation('GET', `/v1/network-meetings/${meeting.id}`);
+    expect(after.status).toBe(404);
+    expect(JSON.stringify(after.body)).not.toContain(meeting.summary);
   });
 });

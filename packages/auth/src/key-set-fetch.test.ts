@@ -46,6 +46,8 @@ describe('the key-set fetch', () => {
     ['fd00::1'],
     ['fe80::1'],
     ['::ffff:10.0.0.1'],
+    ['::127.0.0.1'],
+    ['2002:c0a8:101::1'],
   ])('refuses the internal address %s', (address) => {
     expect(mayConnectTo(address, false)).toBe(false);
   });

@@ -32,7 +32,9 @@ for (const [network, prefix] of [
 }
 for (const [network, prefix] of [
   // IPv4-mapped addresses (::ffff:a.b.c.d) are checked against the IPv4 rules by BlockList itself.
-  ['::', 127],
+  ['::', 96],
+  ['2002::', 16],
+  ['64:ff9b:1::', 48],
   ['64:ff9b::', 96],
   ['100::', 64],
   ['2001:db8::', 32],

@@ -3,8 +3,16 @@
  * meeting only if its organisation took part or owns one of its actions, and changes only its own actions.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { type FieldError, ForbiddenError, NotFoundError, schemas, ValidationError } from '@polku/domain';
 import {
+  consentCovers,
+  type FieldError,
+  ForbiddenError,
+  NotFoundError,
+  schemas,
+  ValidationError,
+} from '@polku/domain';
+import {
+  consentsOf,
   createNetworkMeeting,
   getNetworkMeeting,
   getParticipant,
@@ -23,6 +31,7 @@ import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
+import { today } from './enrolments.ts';
 
 const tag = 'Network meetings';
 const ofMeeting = (m: { participantId: string }) => [m.participantId];
@@ -37,13 +46,21 @@ function partnerOrganisation(c: AppContext): string | undefined {
   return organisationId;
 }
 
-/** A meeting a partner had no part in is as absent to it as another tenant's. */
-function assertSees(c: AppContext, meeting: NetworkMeeting): void {
+/**
+ * A meeting a partner had no part in is as absent to it as another tenant's; so is one about a
+ * person whose consent no longer covers the partner's organisation.
+ */
+async function assertSees(c: AppContext, meeting: NetworkMeeting): Promise<void> {
   const own = partnerOrganisation(c);
   if (own === undefined) return;
   const involved =
     meeting.organisationsPresent.includes(own) || meeting.actions.some((a) => a.ownerOrganisationId === own);
-  if (!involved) throw new NotFoundError(`network meeting ${meeting.id} not found`);
+  const covered =
+    involved &&
+    (await consentsOf(c.var.config.db, c.var.principal.tenantId, meeting.participantId)).some((consent) =>
+      consentCovers(consent, own, today(c)),
+    );
+  if (!covered) throw new NotFoundError(`network meeting ${meeting.id} not found`);
 }
 
 function assertStaff(c: AppContext, what: string): void {
@@ -128,7 +145,9 @@ export function registerNetworkMeetings(app: OpenAPIHono<AppEnv>) {
       tag,
       permission: 'network-meetings:read',
       summary: 'One network meeting with its actions',
-      description: 'A partner sees it only if its organisation took part or owns an action (404 otherwise).',
+      description:
+        'A partner sees it only if its organisation took part or owns an action and an active consent of the ' +
+        'person covers its organisation (404 otherwise).',
       request: { params: schemas.IdParam },
       responses: { 200: json(schemas.NetworkMeeting, 'The meeting, with its ETag') },
     }),
@@ -136,7 +155,7 @@ export function registerNetworkMeetings(app: OpenAPIHono<AppEnv>) {
       const { id } = c.req.valid('param');
       const read = async () => {
         const meeting = await getNetworkMeeting(c.var.config.db, c.var.principal.tenantId, id);
-        assertSees(c, meeting);
+        await assertSees(c, meeting);
         return meeting;
       };
       return sendResource(await readThenAudit(c, 'network-meeting.read', read, ofMeeting));
@@ -187,7 +206,7 @@ export function registerNetworkMeetings(app: OpenAPIHono<AppEnv>) {
       const { id, actionId } = c.req.valid('param');
       const read = async () => {
         const meeting = await getNetworkMeeting(c.var.config.db, c.var.principal.tenantId, id);
-        assertSees(c, meeting);
+        await assertSees(c, meeting);
         return meetingActionOf(meeting, actionId);
       };
       return sendResource(await readThenAudit(c, 'meeting-action.read', read, ofMeeting));
@@ -214,7 +233,7 @@ export function registerNetworkMeetings(app: OpenAPIHono<AppEnv>) {
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
       const meeting = await getNetworkMeeting(db, tenantId, id);
-      assertSees(c, meeting);
+      await assertSees(c, meeting);
       const action = meetingActionOf(meeting, actionId);
       assertMayChange(c, action, patch);
       if (patch.ownerOrganisationId) {
