@@ -14,6 +14,7 @@ import {
 import { collections, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
+import { participantStillExists } from './participants.ts';
 import { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
 import {
   type Actor,
@@ -64,16 +65,7 @@ export async function createConsent(
   const consent = newResource({ ...fields, withdrawal: null }, options.now);
   await commit(
     db,
-    [
-      consents.insert(tenantId, consent),
-      {
-        kind: 'check',
-        key: keys.participant(tenantId, fields.participantId),
-        condition: { expression: 'attribute_exists(PK)' },
-        onConflict: () =>
-          new ConflictError('participant-gone', `participant ${fields.participantId} no longer exists`),
-      },
-    ],
+    [consents.insert(tenantId, consent), participantStillExists(tenantId, fields.participantId)],
     recordsOf(options, consent),
   );
   return consent;

@@ -15,6 +15,7 @@ import {
 import { indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
+import { participantStillExists } from './participants.ts';
 import { type Group, getGroup, releaseSeat, takeSeat } from './programmes.ts';
 import { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
 import {
@@ -96,13 +97,7 @@ export async function createEnrolment(
       condition: { expression: 'attribute_not_exists(PK)' },
       onConflict: () => new AlreadyEnrolled(),
     },
-    {
-      kind: 'check',
-      key: keys.participant(tenantId, input.participantId),
-      condition: { expression: 'attribute_exists(PK)' },
-      onConflict: () =>
-        new ConflictError('participant-gone', `participant ${input.participantId} no longer exists`),
-    },
+    participantStillExists(tenantId, input.participantId),
   ];
   if (group && holdsSeat(input.stage)) ops.push(takeSeat(tenantId, group, now));
   try {

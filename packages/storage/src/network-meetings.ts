@@ -2,11 +2,12 @@
  * Network meetings and their agreed actions. A meeting and its actions share one partition, so a
  * meeting is read whole with one query; each action is indexed under its owner, status and due date.
  */
-import { ConflictError, NotFoundError, type schemas } from '@polku/domain';
+import { NotFoundError, type schemas } from '@polku/domain';
 import { indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { domainEvent, domainEventOp } from './outbox.ts';
+import { participantStillExists } from './participants.ts';
 import { type PageRequest, queryAll, queryPage } from './read.ts';
 import {
   assertVersion,
@@ -98,13 +99,7 @@ export async function createNetworkMeeting(
     networkMeetings.insert(tenantId, meeting),
     ...actions.map((action) => meetingActions.insert(tenantId, action)),
     ...actions.map((action) => assigned(tenantId, action, now)),
-    {
-      kind: 'check',
-      key: keys.participant(tenantId, input.participantId),
-      condition: { expression: 'attribute_exists(PK)' },
-      onConflict: () =>
-        new ConflictError('participant-gone', `participant ${input.participantId} no longer exists`),
-    },
+    participantStillExists(tenantId, input.participantId),
   ];
   const created = { ...meeting, actions };
   await commit(db, ops, recordsOf(options, created));

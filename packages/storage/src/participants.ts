@@ -15,7 +15,7 @@ import {
   revised,
   type WriteOptions,
 } from './repository.ts';
-import { commit } from './write.ts';
+import { commit, conditions, type WriteOp } from './write.ts';
 
 export type Participant = schemas.Participant;
 export type ParticipantSummary = schemas.ParticipantSummary;
@@ -32,6 +32,16 @@ export const participants = repository<Participant>({
 });
 
 class DuplicateIdentityCode extends Error {}
+
+/** A transaction's check that the participant a new record belongs to still exists. */
+export function participantStillExists(tenantId: string, participantId: string): WriteOp {
+  return {
+    kind: 'check',
+    key: keys.participant(tenantId, participantId),
+    condition: conditions.present(),
+    onConflict: () => new ConflictError('participant-gone', `participant ${participantId} no longer exists`),
+  };
+}
 
 export function getParticipant(db: Db, tenantId: string, id: string): Promise<Participant> {
   return participants.load(db, keys.participant(tenantId, id), id);
@@ -179,16 +189,7 @@ export async function createMilestone(
   const milestone = newResource(fields, options.now);
   await commit(
     db,
-    [
-      milestones.insert(tenantId, milestone),
-      {
-        kind: 'check',
-        key: keys.participant(tenantId, fields.participantId),
-        condition: { expression: 'attribute_exists(PK)' },
-        onConflict: () =>
-          new ConflictError('participant-gone', `participant ${fields.participantId} no longer exists`),
-      },
-    ],
+    [milestones.insert(tenantId, milestone), participantStillExists(tenantId, fields.participantId)],
     recordsOf(options, milestone),
   );
   return milestone;
