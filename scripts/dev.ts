@@ -1,14 +1,21 @@
 /**
  * `pnpm dev`: DynamoDB Local (data under .data/, or --in-memory), the table from its single
- * definition, the demo tenant, the API on PORT (default 3000), and the webhook dispatcher on the
- * table's stream. Ctrl-C stops them all.
+ * definition, the demo tenant, the API on PORT (default 3000), the webhook dispatcher on the
+ * table's stream and the webhook retry sweeper every few seconds. Ctrl-C stops them all.
  */
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createApp, createConfig, createDispatcher, dispatchStreamRecords, serveLocally } from '@polku/api';
+import {
+  createApp,
+  createConfig,
+  createDispatcher,
+  dispatchStreamRecords,
+  serveLocally,
+  sweepDueRetries,
+} from '@polku/api';
 import {
   type DemoCredentials,
   ensureTable,
@@ -30,6 +37,7 @@ const { values } = parseArgs({
 const dataDir = resolve(values['data-dir']);
 const port = Number(process.env.PORT ?? 3000);
 const started = performance.now();
+const SWEEP_INTERVAL_MS = 5_000;
 mkdirSync(dataDir, { recursive: true });
 
 const dynamo = await startDynamoDbLocal(values['in-memory'] ? {} : { dataDir: join(dataDir, 'dynamodb') });
@@ -76,6 +84,23 @@ try {
     onRecords: (records) => dispatchStreamRecords(dispatcher, records, config.log),
     log: config.log,
   });
+  // The retry sweeper the Lambda schedule runs every minute, here every few seconds, never overlapping.
+  let sweeping: Promise<void> | undefined;
+  const sweeper = setInterval(() => {
+    sweeping ??= sweepDueRetries(config, config.now())
+      .then(
+        () => {},
+        (error: unknown) =>
+          config.log({
+            level: 'error',
+            msg: 'webhook retry sweep failed',
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      )
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, SWEEP_INTERVAL_MS);
 
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out();
@@ -89,7 +114,9 @@ try {
   }
   out(`Operator       credentials in ${operatorFile}:`);
   out(`  ${'operator'.padEnd(13)} client_id=${operator.clientId}  client_secret=${operator.clientSecret}`);
-  out(`Webhooks       dispatched from the table's stream (loopback receivers allowed)`);
+  out(
+    `Webhooks       dispatched from the table's stream, retries swept every ${SWEEP_INTERVAL_MS / 1000} s (loopback receivers allowed)`,
+  );
   out(
     `Ready in ${((performance.now() - started) / 1000).toFixed(1)} s. Ctrl-C stops the API, the dispatcher and DynamoDB Local.`,
   );
@@ -97,7 +124,8 @@ try {
 
   const shutdown = () => {
     server.close();
-    void poller.stop().finally(() => stop(0));
+    clearInterval(sweeper);
+    void Promise.all([poller.stop(), sweeping]).finally(() => stop(0));
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

@@ -181,7 +181,7 @@ describe('the webhook dispatcher', () => {
     return ids[0]!;
   };
 
-  it('runs on Node 22 arm64 with the table and the platform secret, long enough for every retry', () => {
+  it('runs on Node 22 arm64 with the table and the platform secret, long enough for one attempt per endpoint', () => {
     const template = templateOf('staging');
     const id = logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherFunction');
     expect(template.findResources('AWS::Lambda::Function')[id]).toMatchObject({
@@ -189,7 +189,7 @@ describe('the webhook dispatcher', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
-        Timeout: 120,
+        Timeout: 30,
         TracingConfig: { Mode: 'Active' },
         Environment: {
           Variables: {
@@ -226,6 +226,53 @@ describe('the webhook dispatcher', () => {
         MaximumRetryAttempts: 5,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
       });
+    }
+  });
+
+  it('has a retry sweeper that an EventBridge schedule runs every minute, with the table and the secret', () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const template = templateOf(name);
+      const sweeper = logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherRetrySweeper');
+      expect(template.findResources('AWS::Lambda::Function')[sweeper]).toMatchObject({
+        Properties: {
+          Runtime: 'nodejs22.x',
+          Architectures: ['arm64'],
+          Handler: 'index.handler',
+          Environment: {
+            Variables: {
+              POLKU_TABLE_NAME: { Ref: expect.stringMatching(/^Table/) },
+              POLKU_SECRETS_ARN: { Ref: expect.stringMatching(/^PlatformSecret/) },
+            },
+          },
+        },
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeper, 'Arn'] } })],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [sweeper, 'Arn'] },
+      });
+      const [policy] = Object.values(
+        template.findResources('AWS::IAM::Policy', {
+          Properties: {
+            Roles: [{ Ref: Match.stringLikeRegexp('^WebhookDispatcherRetrySweeperServiceRole') }],
+          },
+        }),
+      );
+      const statements: { Action: string | string[] }[] = policy!.Properties.PolicyDocument.Statement;
+      expect(statements.flatMap((statement) => statement.Action)).toEqual(
+        expect.arrayContaining([
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:DeleteItem',
+          'secretsmanager:GetSecretValue',
+        ]),
+      );
     }
   });
 

@@ -1,14 +1,21 @@
 /**
  * Webhooks end to end: a tenant admin registers a partner system's endpoint, a domain event is
  * committed to the outbox, and the same stream poller and dispatcher `pnpm dev` runs deliver it to
- * a receiver on loopback, signed, retried with backoff, every attempt listed.
+ * a receiver on loopback, signed, retried by the sweeper on a clock the tests move, every attempt listed.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { createApp, createDispatcher, dispatchStreamRecords, type StreamRecord } from '@polku/api';
+import {
+  createApp,
+  createDispatcher,
+  type DispatcherConfig,
+  dispatchStreamRecords,
+  type StreamRecord,
+  sweepDueRetries,
+} from '@polku/api';
 import { type StreamPoller, startStreamPoller } from '@polku/devstack';
 import {
   commit,
@@ -17,8 +24,9 @@ import {
   type DomainEventType,
   domainEvent,
   domainEventOp,
+  scheduleWebhookRetry,
 } from '@polku/storage';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { created, organisationBody } from './support/fixtures.ts';
 import {
   call,
@@ -107,11 +115,17 @@ async function startReceiver(statuses: (number | 'hang')[] = [200]): Promise<Rec
 
 // ---- the world
 
-/** Production waits 1, 4 and 16 s between attempts; the tests wait a fiftieth of that. */
-const RETRY_DELAYS_MS = [20, 80, 320];
-const ALL_DELAYS_MS = RETRY_DELAYS_MS.reduce((sum, ms) => sum + ms, 0);
+/**
+ * Production retries 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after the first attempt; the tests
+ * after 1, 5 and 30 minutes, on the dispatcher's clock, which they move ahead instead of waiting.
+ */
+const RETRY_SCHEDULE_MS = [60_000, 300_000, 1_800_000];
+const DAY_MS = 24 * 3600 * 1000;
+let clockAheadMs = 0;
 
 let harness: Harness;
+/** The dispatcher's and the sweeper's: the API keeps the real clock, so tokens stay valid. */
+let dispatcherConfig: DispatcherConfig;
 let tenant: TestTenant;
 let other: TestTenant;
 let poller: StreamPoller;
@@ -120,12 +134,13 @@ beforeAll(async () => {
   const base = await createHarness();
   const config = {
     ...base.config,
-    webhooks: { ...base.config.webhooks, allowLoopbackTargets: true, retryDelaysMs: RETRY_DELAYS_MS },
+    webhooks: { ...base.config.webhooks, allowLoopbackTargets: true, retryScheduleMs: RETRY_SCHEDULE_MS },
   };
   harness = { ...base, config, app: createApp(config) };
+  dispatcherConfig = { ...config, now: () => new Date(Date.now() + clockAheadMs) };
   tenant = await createTestTenant(harness, { name: 'Joensuu employment area' });
   other = await createTestTenant(harness, { name: 'Lieksa employment area' });
-  const dispatcher = createDispatcher(config);
+  const dispatcher = createDispatcher(dispatcherConfig);
   poller = await startStreamPoller({
     endpoint: inject('dynamoEndpoint'),
     tableName: harness.tableName,
@@ -140,7 +155,24 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
 });
 
+afterEach(() => {
+  clockAheadMs = 0;
+});
+
 const admin = () => tenant.as('tenant_admin');
+
+/** The retry sweeper's run with the clock moved `aheadMs` ahead of now (and left there). */
+function sweepAt(aheadMs: number, config = dispatcherConfig) {
+  clockAheadMs = aheadMs;
+  return sweepDueRetries(config, new Date(Date.now() + aheadMs));
+}
+
+/** The retry items of an endpoint, read straight from the table. */
+async function retriesOf(endpointId: string) {
+  return (await scanTable(harness)).filter(
+    (item) => item.entity === 'webhook-retry' && item.endpointId === endpointId,
+  );
+}
 
 async function organisation(name: string): Promise<{ id: string }> {
   return created(admin(), '/v1/organisations', organisationBody(name));
@@ -184,46 +216,100 @@ async function attemptsOf(id: string, count: number, query = '') {
   }
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 // ---- the stories
 
 describe('a partner system hears of a referral', () => {
-  it('after two failed deliveries, with backoff, every attempt listed newest first', async () => {
+  it('while it is down, from the sweeper at 1, 5 and 30 minutes: every attempt listed, delivered once', async () => {
     const foundation = await organisation('Honkalampi Foundation');
-    const receiver = await startReceiver([503, 503, 200]);
+    const receiver = await startReceiver([503, 503, 503, 200]);
     const hook = await endpoint(foundation.id, receiver.url, ['referral.created', 'referral.accepted']);
     const event = await announce('referral.created', [foundation.id]);
 
-    const deliveries = await receiver.waitFor(3);
+    // The first attempt, off the stream; then no wait in the dispatcher but a retry item.
+    const [first] = (await attemptsOf(hook.id, 1)).items;
+    expect(first).toMatchObject({ attempt: 1, outcome: 'retrying', statusCode: 503 });
+    const firstAt = Date.parse(first.at);
+    expect(Date.parse(first.nextRetryAt)).toBe(firstAt + RETRY_SCHEDULE_MS[0]!);
+    const [retry, ...more] = await retriesOf(hook.id);
+    expect(more).toEqual([]);
+    expect(retry).toMatchObject({
+      PK: `T#${tenant.id}#WH#${hook.id}`,
+      SK: `RETRY#${event.id}`,
+      GSI1PK: expect.stringMatching(/^PLATFORM#WEBHOOK-RETRIES#[0-3]$/),
+      GSI1SK: `${first.nextRetryAt}#${tenant.id}#${hook.id}#${event.id}`,
+      attempt: 2,
+      nextAttemptAt: first.nextRetryAt,
+      event: { id: event.id, type: 'referral.created', resource: event.resource },
+    });
+    expect(JSON.stringify(retry)).not.toContain(receiver.url);
+
+    await sweepAt(30_000);
+    expect(receiver.received).toHaveLength(1);
+    // Two sweepers at once: the retry is claimed by one of them, and sent once.
+    await Promise.all([sweepAt(61_000), sweepAt(61_000)]);
+    expect(receiver.received).toHaveLength(2);
+    await sweepAt(61_000);
+    expect(receiver.received).toHaveLength(2);
+    await sweepAt(301_000);
+    expect(receiver.received).toHaveLength(3);
+    expect(await sweepAt(1_801_000)).toMatchObject({ delivered: 1 });
+    expect(receiver.received).toHaveLength(4);
+    expect(await retriesOf(hook.id)).toEqual([]);
+    await sweepAt(DAY_MS);
+    expect(receiver.received).toHaveLength(4);
+
+    const deliveries = receiver.received;
     expect(new Set(deliveries.map((d) => d.body)).size).toBe(1);
-    expect(deliveries[1]!.at - deliveries[0]!.at).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[0]!);
-    expect(deliveries[2]!.at - deliveries[1]!.at).toBeGreaterThanOrEqual(RETRY_DELAYS_MS[1]!);
     for (const { headers } of deliveries) {
       expect(headers['polku-event-id']).toBe(event.id);
       expect(headers['polku-event-type']).toBe('referral.created');
       expect(headers['content-type']).toBe('application/json');
     }
 
-    const { items } = await attemptsOf(hook.id, 3);
+    const { items } = await attemptsOf(hook.id, 4);
     expect(items).toEqual([
-      expect.objectContaining({ attempt: 3, outcome: 'delivered', statusCode: 200 }),
+      expect.objectContaining({ attempt: 4, outcome: 'delivered', statusCode: 200 }),
+      expect.objectContaining({ attempt: 3, outcome: 'retrying', statusCode: 503 }),
       expect.objectContaining({ attempt: 2, outcome: 'retrying', statusCode: 503 }),
       expect.objectContaining({ attempt: 1, outcome: 'retrying', statusCode: 503 }),
     ]);
+    expect(items.filter((a: { outcome: string }) => a.outcome === 'delivered')).toHaveLength(1);
     for (const attempt of items) {
       expect(attempt).toMatchObject({ eventId: event.id, eventType: 'referral.created' });
       expect(attempt.durationMs).toEqual(expect.any(Number));
     }
     expect(items[0].nextRetryAt).toBeUndefined();
-    for (const retried of items.slice(1))
-      expect(Date.parse(retried.nextRetryAt)).toBeGreaterThan(Date.parse(retried.at));
-    expect(Date.parse(items[0].at)).toBeGreaterThan(Date.parse(items[1].at));
+    expect(items.slice(1).map((a: { nextRetryAt: string }) => Date.parse(a.nextRetryAt))).toEqual(
+      [...RETRY_SCHEDULE_MS].reverse().map((ms) => firstAt + ms),
+    );
+    const times = items.map((a: { at: string }) => Date.parse(a.at));
+    expect(new Set(times).size).toBe(times.length);
+    expect(times).toEqual([...times].sort((x, y) => y - x));
 
-    const first = await attemptsOf(hook.id, 2, '?limit=2');
-    expect(first.items.map((a: { attempt: number }) => a.attempt)).toEqual([3, 2]);
-    const rest = await admin()('GET', `/v1/webhooks/${hook.id}/attempts?limit=2&cursor=${first.nextCursor}`);
-    expect(rest.body).toMatchObject({ items: [{ attempt: 1 }], nextCursor: null });
+    const page = await attemptsOf(hook.id, 2, '?limit=2');
+    expect(page.items.map((a: { attempt: number }) => a.attempt)).toEqual([4, 3]);
+    const rest = await admin()('GET', `/v1/webhooks/${hook.id}/attempts?limit=2&cursor=${page.nextCursor}`);
+    expect(rest.body).toMatchObject({ items: [{ attempt: 2 }, { attempt: 1 }], nextCursor: null });
+  });
+
+  it('never, when it stays down past the last retry: the delivery ends failed, no retry left', async () => {
+    const foundation = await organisation('Suljettu Foundation');
+    const receiver = await startReceiver([503]);
+    const hook = await endpoint(foundation.id, receiver.url);
+    await announce('referral.created', [foundation.id]);
+    await attemptsOf(hook.id, 1);
+    for (const aheadMs of [61_000, 301_000, 1_801_000]) await sweepAt(aheadMs);
+    await sweepAt(DAY_MS);
+    expect(receiver.received).toHaveLength(4);
+    const { items } = await attemptsOf(hook.id, 4);
+    expect(items).toEqual([
+      expect.objectContaining({ attempt: 4, outcome: 'failed', statusCode: 503 }),
+      expect.objectContaining({ attempt: 3, outcome: 'retrying', statusCode: 503 }),
+      expect.objectContaining({ attempt: 2, outcome: 'retrying', statusCode: 503 }),
+      expect.objectContaining({ attempt: 1, outcome: 'retrying', statusCode: 503 }),
+    ]);
+    expect(items[0].nextRetryAt).toBeUndefined();
+    expect(await retriesOf(hook.id)).toEqual([]);
   });
 
   it('by ids and type only, signed so that the README snippet verifies it', async () => {
@@ -339,24 +425,31 @@ describe('a partner system hears of a referral', () => {
     const receiver = await startReceiver([400]);
     const hook = await endpoint(foundation.id, receiver.url);
     await announce('referral.created', [foundation.id]);
-    await receiver.waitFor(1);
-    await pause(ALL_DELAYS_MS + 300);
-    expect(receiver.received).toHaveLength(1);
     const { items } = await attemptsOf(hook.id, 1);
     expect(items).toEqual([expect.objectContaining({ attempt: 1, outcome: 'failed', statusCode: 400 })]);
     expect(items[0].nextRetryAt).toBeUndefined();
+    expect(await retriesOf(hook.id)).toEqual([]);
+    await sweepAt(DAY_MS);
+    expect(receiver.received).toHaveLength(1);
   });
 
-  it('until its attempts run out when the receiver never answers', async () => {
+  it('until its attempts run out when the receiver never answers, each attempt time-limited', async () => {
     const foundation = await organisation('Hidas Foundation');
     const receiver = await startReceiver(['hang']);
     const hook = await endpoint(foundation.id, receiver.url);
-    const impatient = createDispatcher({
-      ...harness.config,
-      webhooks: { ...harness.config.webhooks, timeoutMs: 100, retryDelaysMs: [10] },
+    const impatientConfig = {
+      ...dispatcherConfig,
+      webhooks: { ...dispatcherConfig.webhooks, timeoutMs: 100, retryScheduleMs: [10] },
+    };
+    await createDispatcher(impatientConfig).dispatch({
+      ...(await eventFor(foundation.id)),
+      tenantId: tenant.id,
     });
-    await impatient.dispatch({ ...(await eventFor(foundation.id)), tenantId: tenant.id });
+    expect(receiver.received).toHaveLength(1);
+    expect(await retriesOf(hook.id)).toHaveLength(1);
+    await sweepAt(1000, impatientConfig);
     expect(receiver.received).toHaveLength(2);
+    expect(await retriesOf(hook.id)).toEqual([]);
     const { items } = await attemptsOf(hook.id, 2);
     expect(items).toEqual([
       expect.objectContaining({ attempt: 2, outcome: 'failed', error: 'timeout after 100 ms' }),
@@ -636,6 +729,42 @@ describe('in AWS', () => {
     expect(items).toEqual([
       expect.objectContaining({ outcome: 'failed', error: 'refused: 127.0.0.1 is not a public address' }),
     ]);
+  });
+
+  it('the sweeper Lambda entry makes the retries due, with its table and webhook key from its environment', async () => {
+    const foundation = await organisation('Ajastettu Foundation');
+    const receiver = await startReceiver();
+    const hook = await endpoint(foundation.id, receiver.url);
+    const event = await eventFor(foundation.id);
+    const due = new Date(Date.now() - 1000).toISOString();
+    const retry = { tenantId: tenant.id, endpointId: hook.id, event, attempt: 2, firstAttemptAt: due };
+    await scheduleWebhookRetry(harness.db, { ...retry, nextAttemptAt: due });
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      POLKU_TABLE_NAME: harness.tableName,
+      POLKU_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      POLKU_SECRETS_JSON: JSON.stringify({
+        cursorKey: 'unused',
+        webhookKey: harness.config.webhooks.key.toString('base64'),
+      }),
+    });
+    try {
+      const { handler } = await import('../functions/api/src/sweeper-lambda.ts');
+      expect(await handler()).toMatchObject({ failed: 1 });
+    } finally {
+      process.env = saved;
+    }
+    // The deployment refuses loopback: a refusal is not retried, and the retry is gone.
+    expect(receiver.connections).toBe(0);
+    const { items } = await attemptsOf(hook.id, 1);
+    expect(items).toEqual([
+      expect.objectContaining({
+        attempt: 2,
+        outcome: 'failed',
+        error: 'refused: 127.0.0.1 is not a public address',
+      }),
+    ]);
+    expect(await retriesOf(hook.id)).toEqual([]);
   });
 });
 

@@ -10,6 +10,7 @@ import type { BuildOptions } from 'esbuild';
 export const functionEntries = {
   api: fileURLToPath(new URL('../../functions/api/src/lambda.ts', import.meta.url)),
   webhookDispatcher: fileURLToPath(new URL('../../functions/api/src/stream-lambda.ts', import.meta.url)),
+  webhookRetrySweeper: fileURLToPath(new URL('../../functions/api/src/sweeper-lambda.ts', import.meta.url)),
 } as const;
 
 export type FunctionName = keyof typeof functionEntries;

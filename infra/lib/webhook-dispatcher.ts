@@ -1,11 +1,14 @@
 /**
  * The webhook dispatcher: a function on the table's stream that sees only inserted domain events
  * (an event-source filter, so nothing else invokes it), reports failed records one by one, splits
- * a failing batch, and sends what still fails after its retries to a dead-letter queue.
+ * a failing batch, and sends what still fails after its retries to a dead-letter queue. Beside it,
+ * the retry sweeper, run every minute by an EventBridge schedule, makes the retries that fall due.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import {
   Architecture,
   FilterCriteria,
@@ -39,6 +42,7 @@ export const DOMAIN_EVENT_FILTER = {
 
 export class WebhookDispatcher extends Construct {
   readonly function: NodejsFunction;
+  readonly retrySweeper: NodejsFunction;
   readonly deadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: WebhookDispatcherProps) {
@@ -60,8 +64,8 @@ export class WebhookDispatcher extends Construct {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      // The slowest batch: four attempts of at most 5 s each and 1 + 4 + 16 s of backoff.
-      timeout: Duration.minutes(2),
+      // The slowest batch: one attempt of at most 5 s per endpoint, concurrently; retries are the sweeper's.
+      timeout: Duration.seconds(30),
       tracing: Tracing.ACTIVE,
       bundling: lambdaBundling,
       paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103),
@@ -72,9 +76,36 @@ export class WebhookDispatcher extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
-    // Reads endpoints (GSI1) and writes attempts.
+    // Reads endpoints (GSI1), writes attempts and retries.
     table.grantReadWriteData(this.function);
     platformSecret.grantRead(this.function);
+
+    this.retrySweeper = new NodejsFunction(this, 'RetrySweeper', {
+      entry: functionEntries.webhookRetrySweeper,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      // Runs overlap safely (each retry is claimed before it is sent); a long backlog takes a few runs.
+      timeout: Duration.minutes(2),
+      tracing: Tracing.ACTIVE,
+      bundling: lambdaBundling,
+      paramsAndSecrets: ParamsAndSecretsLayerVersion.fromVersion(ParamsAndSecretsVersions.V1_0_103),
+      logGroup: new LogGroup(this, 'RetrySweeperLogs', { retention: logRetention, removalPolicy }),
+      environment: {
+        POLKU_TABLE_NAME: table.tableName,
+        POLKU_SECRETS_ARN: platformSecret.secretArn,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    // Queries the due index (GSI1), reads endpoints, writes attempts and retries.
+    table.grantReadWriteData(this.retrySweeper);
+    platformSecret.grantRead(this.retrySweeper);
+    new Rule(this, 'RetrySchedule', {
+      description: 'Makes the webhook retries that have fallen due',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(this.retrySweeper, { retryAttempts: 0 })],
+    });
 
     this.function.addEventSource(
       new DynamoEventSource(table, {

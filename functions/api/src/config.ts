@@ -43,13 +43,25 @@ export interface WebhookSettings {
   key: Buffer;
   /** Deliver to loopback addresses, and accept http:// URLs there (local runs and tests only). */
   allowLoopbackTargets: boolean;
-  /** The waits before the 2nd, 3rd, … attempt: one attempt more than there are waits. */
-  retryDelaysMs: readonly number[];
+  /**
+   * When the 2nd, 3rd, … attempts are due, counted from the first attempt: one attempt more than
+   * there are entries. Each is a durable retry item the sweeper picks up, not a wait in the dispatcher.
+   */
+  retryScheduleMs: readonly number[];
   /** One attempt's limit: connecting, sending and reading the response. */
   timeoutMs: number;
 }
 
-export const DEFAULT_WEBHOOK_RETRY_DELAYS_MS = [1_000, 4_000, 16_000] as const;
+const MINUTE = 60_000;
+/** 1 min, 5 min, 30 min, 2 h, 6 h and 24 h after the first attempt: a partner may be down for a day. */
+export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [
+  MINUTE,
+  5 * MINUTE,
+  30 * MINUTE,
+  120 * MINUTE,
+  360 * MINUTE,
+  1440 * MINUTE,
+] as const;
 
 export interface AppConfig {
   db: Db;
@@ -115,7 +127,7 @@ export function webhookSettingsOf(
   return {
     key,
     allowLoopbackTargets: false,
-    retryDelaysMs: DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+    retryScheduleMs: DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS,
     timeoutMs: 5_000,
     ...overrides,
   };

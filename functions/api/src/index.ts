@@ -4,7 +4,7 @@ export {
   type ConfigInput,
   createConfig,
   DEFAULT_SIGNUP_LIMITS,
-  DEFAULT_WEBHOOK_RETRY_DELAYS_MS,
+  DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS,
   jsonLogger,
   loadPlatformSecrets,
   type OperatorCredential,
@@ -24,3 +24,4 @@ export {
 } from './webhooks/dispatcher.ts';
 export { SIGNATURE_HEADER, signatureHeader, signingSecretOf } from './webhooks/signing.ts';
 export { type BatchResult, dispatchStreamRecords, type StreamRecord } from './webhooks/stream.ts';
+export { type SweepResult, sweepDueRetries } from './webhooks/sweeper.ts';

@@ -5,7 +5,8 @@
  */
 import { createDb } from '@polku/storage';
 import { jsonLogger, loadPlatformSecrets, webhookSettingsOf } from './config.ts';
-import { createDispatcher, type Dispatcher } from './webhooks/dispatcher.ts';
+import { refreshing } from './refreshing.ts';
+import { createDispatcher } from './webhooks/dispatcher.ts';
 import { type BatchResult, dispatchStreamRecords, type StreamRecord } from './webhooks/stream.ts';
 
 const log = jsonLogger();
@@ -14,40 +15,14 @@ const tableName = process.env.POLKU_TABLE_NAME;
 if (!tableName) throw new Error('environment variable POLKU_TABLE_NAME is not set');
 const db = createDb({ tableName, endpoint: process.env.POLKU_DYNAMODB_ENDPOINT });
 
-async function loadDispatcher(): Promise<Dispatcher> {
-  const webhooks = webhookSettingsOf(await loadPlatformSecrets());
-  return createDispatcher({ db, webhooks, now: () => new Date(), log });
-}
-
-let loaded: { dispatcher: Promise<Dispatcher>; at: number } | undefined;
-
-/** A failed first load is retried by the next invocation; a failed reload keeps what works. */
-function currentDispatcher(): Promise<Dispatcher> {
-  const now = Date.now();
-  if (!loaded) {
-    const dispatcher = loadDispatcher();
-    loaded = { dispatcher, at: now };
-    dispatcher.catch(() => {
-      loaded = undefined;
-    });
-  } else if (now - loaded.at > refreshMs) {
-    const previous = loaded.dispatcher;
-    loaded = {
-      at: now,
-      dispatcher: loadDispatcher().catch((error: unknown) => {
-        log({
-          level: 'error',
-          msg: 'the platform secret could not be reloaded; keeping the previous configuration',
-          error: error instanceof Error ? error.message : String(error),
-        });
-        return previous;
-      }),
-    };
-  }
-  return loaded.dispatcher;
-}
-
-currentDispatcher().catch(() => {});
+const currentDispatcher = refreshing(
+  async () => {
+    const webhooks = webhookSettingsOf(await loadPlatformSecrets());
+    return createDispatcher({ db, webhooks, now: () => new Date(), log });
+  },
+  refreshMs,
+  log,
+);
 
 export const handler = async (event: { Records: StreamRecord[] }): Promise<BatchResult> =>
   dispatchStreamRecords(await currentDispatcher(), event.Records, log);

@@ -88,5 +88,6 @@ export {
   type TenantStatus,
   tenants,
 } from './tenants.ts';
+export * from './webhook-retries.ts';
 export * from './webhooks.ts';
 export { commit, conditions, IdempotencyRecordExists, type SideRecords, type WriteOp } from './write.ts';

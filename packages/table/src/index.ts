@@ -8,4 +8,12 @@ export {
   stream,
   TABLE_NAME_DEFAULT,
 } from './definition.ts';
-export { collections, indexKeys, type Key, keys, PARTICIPANT_SHARDS, shardOf } from './keys.ts';
+export {
+  collections,
+  indexKeys,
+  type Key,
+  keys,
+  PARTICIPANT_SHARDS,
+  shardOf,
+  WEBHOOK_RETRY_SHARDS,
+} from './keys.ts';

@@ -1,7 +1,8 @@
 /**
  * Key builders. Every partition key of tenant data, in the table and in every index, starts with
  * `T#<tenantId>`. The platform registry alone (`PLATFORM#...`: tenant metadata by status, uniqueness
- * guards for business ids and SSO issuers, signup rate counters) holds no tenant data.
+ * guards for business ids and SSO issuers, signup rate counters, the due index of webhook retries)
+ * holds no tenant data.
  * Entities that grow with the number of participants get a partition of their own
  * (`T#t#P#id`, `T#t#ENR#id`, `T#t#SES#id`); tenant-wide lists of them are spread over
  * PARTICIPANT_SHARDS index partitions so one large tenant has no single hot key.
@@ -13,6 +14,8 @@ export type Key = {
 };
 
 export const PARTICIPANT_SHARDS = 8;
+/** Index partitions of due webhook retries: the sweeper queries each, none is a hot key. */
+export const WEBHOOK_RETRY_SHARDS = 4;
 
 const tenant = (tenantId: string) => `T#${tenantId}`;
 const platform = (name: string) => `PLATFORM#${name}`;
@@ -93,6 +96,11 @@ export const keys = {
   webhookAttempt: (tenantId: string, endpointId: string, attemptId: string): Key => ({
     PK: `${tenant(tenantId)}#WH#${endpointId}`,
     SK: `ATTEMPT#${attemptId}`,
+  }),
+  /** A webhook delivery still to be retried, in the endpoint's partition: one per event. */
+  webhookRetry: (tenantId: string, endpointId: string, eventId: string): Key => ({
+    PK: `${tenant(tenantId)}#WH#${endpointId}`,
+    SK: `RETRY#${eventId}`,
   }),
   /** A domain event for partner systems (the outbox): written with the change, read off the stream. */
   domainEvent: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#EVT#${id}`, SK: 'EVENT' }),
@@ -219,6 +227,17 @@ export const indexKeys = {
   }),
   webhooksOfOrganisationPartition: (tenantId: string, organisationId: string) =>
     `${tenant(tenantId)}#ORG#${organisationId}#WEBHOOKS`,
+  /**
+   * GSI1: webhook retries by due time, in platform partitions spread over WEBHOOK_RETRY_SHARDS; the
+   * sort key holds the time and ids only.
+   */
+  webhookRetryDue: (tenantId: string, endpointId: string, eventId: string, nextAttemptAt: string) => ({
+    GSI1PK: platform(`WEBHOOK-RETRIES#${shardOf(`${endpointId}#${eventId}`, WEBHOOK_RETRY_SHARDS)}`),
+    GSI1SK: `${nextAttemptAt}#${tenantId}#${endpointId}#${eventId}`,
+  }),
+  webhookRetriesPartition: (shard: number) => platform(`WEBHOOK-RETRIES#${shard}`),
+  /** The greatest GSI1SK of a retry due at `at` (ids sort below `~`). */
+  webhookRetriesDueBy: (at: string) => `${at}~`,
   /** GSI1: audit events by actor (an API client or a staff user: the kind keeps them apart), newest last. */
   auditByActor: (tenantId: string, actorKind: string, actorId: string, eventId: string) => ({
     GSI1PK: `${tenant(tenantId)}#AUDIT#ACTOR#${actorKind}:${actorId}`,
