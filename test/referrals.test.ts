@@ -98,6 +98,12 @@ async function refer(participantId: string, to: string, caller: Caller = coach) 
   return created(caller, '/v1/referrals', referralBody(participantId, to));
 }
 
+/** Puts the person in the organisation's hands (a coach's referral to it), so its partner may refer onward. */
+async function inHandsOf(participantId: string, organisationId: string) {
+  const from = organisationId === org.ohjaamo ? org.foundation : org.ohjaamo;
+  return created(coach, '/v1/referrals', referralBody(participantId, organisationId, from));
+}
+
 /** A participant with a network consent and a referral to the organisation. */
 async function referred(to = org.foundation, firstName?: string) {
   const id = await participant(firstName);
@@ -231,13 +237,28 @@ describe('sending a referral under consent', () => {
     expect((await coach('GET', `/v1/participants/${id}/consents`)).body.items).toEqual([]);
   });
 
-  it('lets a partner send only from its own organisation', async () => {
+  it('lets a partner send only from its own organisation, and only for a person it is working with', async () => {
     const id = await participant();
     await consent(id, { scope: 'network' });
     const forOther = await partner.foundation('POST', '/v1/referrals', {
       body: referralBody(id, org.college),
     });
     expect(forOther.status).toBe(403);
+    // Not referred to the foundation yet: to the foundation, this person is as unknown as a missing id.
+    const stranger = await partner.foundation('POST', '/v1/referrals', {
+      body: referralBody(id, org.college, org.foundation),
+    });
+    const missing = await partner.foundation('POST', '/v1/referrals', {
+      body: referralBody('01KAQ4T0Z8X2N5W7P9R3M6B1CD', org.college, org.foundation),
+    });
+    expect(stranger.status).toBe(400);
+    expect(stranger.body.errors).toEqual(
+      missing.body.errors.map((e: { field: string; message: string }) => ({
+        ...e,
+        message: expect.any(String),
+      })),
+    );
+    await inHandsOf(id, org.foundation);
     const own = await partner.foundation('POST', '/v1/referrals', {
       body: referralBody(id, org.college, org.foundation),
     });
@@ -368,6 +389,7 @@ describe('who may act', () => {
 
     const id = await participant();
     await consent(id, { scope: 'network' });
+    await inHandsOf(id, org.ohjaamo);
     const sent = await created(partner.ohjaamo, '/v1/referrals', referralBody(id, org.college));
     const bySender = await act(partner.ohjaamo, sent, 'cancel', { reason: 'Found a closer place' });
     expect(bySender.status).toBe(200);
@@ -406,6 +428,7 @@ describe('who may act', () => {
   it('gives the sender its referral but not the person: the limited view is the receiver’s', async () => {
     const id = await participant();
     await consent(id, { scope: 'network' });
+    await inHandsOf(id, org.ohjaamo);
     const sent = await created(partner.ohjaamo, '/v1/referrals', referralBody(id, org.foundation));
     expect((await partner.ohjaamo('GET', `/v1/referrals/${sent.id}`)).status).toBe(200);
     expect((await partner.ohjaamo('GET', `/v1/referrals/${sent.id}/participant`)).status).toBe(404);
@@ -473,6 +496,7 @@ describe('the partner inbox', () => {
     for (let i = 0; i < 3; i++) {
       const id = await participant();
       await consent(id, { scope: 'network' });
+      await inHandsOf(id, sender);
       ids.push((await created(sending, '/v1/referrals', referralBody(id, org.college, sender))).id);
     }
     const first = await coach('GET', `/v1/referrals/${ids[0]}`);

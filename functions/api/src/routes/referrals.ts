@@ -27,6 +27,7 @@ import {
   getReferral,
   listReferrals,
   listReferralsOfParticipant,
+  openReferralsOf,
   organisations,
   type Referral,
   referralSummaryOf,
@@ -90,6 +91,20 @@ async function asSeenBy(c: AppContext, referral: Referral): Promise<Referral> {
   if (covered) return referral;
   const { needsSummary: _, ...withoutTheNeeds } = referral;
   return withoutTheNeeds;
+}
+
+/**
+ * A partner refers onward only a person it is working with: one with an open referral to its own
+ * organisation. Anyone else is as unknown to it as an id that does not exist.
+ */
+async function assertWorksWith(c: AppContext, participantId: string): Promise<void> {
+  const { principal } = c.var;
+  const open = await openReferralsOf(c.var.config.db, principal.tenantId, participantId);
+  if (!open.some((summary) => summary.toOrganisationId === principal.organisationId)) {
+    throw new ValidationError('participantId does not name an existing resource', [
+      { field: 'body.participantId', message: `participant ${participantId} not found` },
+    ]);
+  }
 }
 
 function refusal(principal: Principal, referral: Referral, action: ReferralAction): ForbiddenError {
@@ -166,7 +181,8 @@ export function registerReferrals(app: OpenAPIHono<AppEnv>) {
       summary: 'Refer a participant to a service at another organisation',
       description:
         'Refused with 409 consent-missing unless an active consent of the participant covers the receiving ' +
-        'organisation. A partner sends from its own organisation only. The receiver and sender hear of it ' +
+        'organisation. A partner sends from its own organisation only, for a person with an open referral ' +
+        'to it (others are answered like an unknown participant). The receiver and sender hear of it ' +
         '(referral.created).',
       request: { body: jsonBody(schemas.ReferralCreate) },
       responses: { 201: json(schemas.Referral, 'Sent') },
@@ -176,10 +192,13 @@ export function registerReferrals(app: OpenAPIHono<AppEnv>) {
       const { principal } = c.var;
       const { db } = c.var.config;
       const tenantId = principal.tenantId;
-      if (principal.role === 'partner' && principal.organisationId !== input.fromOrganisationId) {
-        throw new ForbiddenError(
-          `a partner sends referrals from its own organisation ${principal.organisationId} only`,
-        );
+      if (principal.role === 'partner') {
+        if (principal.organisationId !== input.fromOrganisationId) {
+          throw new ForbiddenError(
+            `a partner sends referrals from its own organisation ${principal.organisationId} only`,
+          );
+        }
+        await assertWorksWith(c, input.participantId);
       }
       await referencedAll({
         participantId: getParticipant(db, tenantId, input.participantId),
