@@ -35,3 +35,12 @@ export function refreshing<T>(
   current().catch(() => {});
   return current;
 }
+
+/** POLKU_SECRET_REFRESH_SECONDS (default 600) in milliseconds; anything but a positive number is refused. */
+export function secretRefreshMs(env = process.env): number {
+  const seconds = Number(env.POLKU_SECRET_REFRESH_SECONDS ?? 600);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error('POLKU_SECRET_REFRESH_SECONDS must be a positive number of seconds');
+  }
+  return seconds * 1000;
+}

@@ -5,12 +5,12 @@
  */
 import { createDb } from '@polku/storage';
 import { jsonLogger, loadPlatformSecrets, webhookSettingsOf } from './config.ts';
-import { refreshing } from './refreshing.ts';
+import { refreshing, secretRefreshMs } from './refreshing.ts';
 import { createDispatcher } from './webhooks/dispatcher.ts';
 import { type BatchResult, dispatchStreamRecords, type StreamRecord } from './webhooks/stream.ts';
 
 const log = jsonLogger();
-const refreshMs = Number(process.env.POLKU_SECRET_REFRESH_SECONDS ?? 600) * 1000;
+const refreshMs = secretRefreshMs();
 const tableName = process.env.POLKU_TABLE_NAME;
 if (!tableName) throw new Error('environment variable POLKU_TABLE_NAME is not set');
 const db = createDb({ tableName, endpoint: process.env.POLKU_DYNAMODB_ENDPOINT });
