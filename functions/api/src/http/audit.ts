@@ -7,6 +7,7 @@ import {
   type AuditAction,
   type AuditSource,
   auditEventItem,
+  getParticipant,
   type Item,
   newAuditEvents,
   recordAuditEvents,
@@ -74,4 +75,21 @@ export function auditWrite<R>(
   participantIdsOf: (result: R) => readonly string[],
 ): WriteOptions['audit'] {
   return (result) => auditItems(c, action, participantIdsOf(result as R));
+}
+
+/**
+ * A page of one of a participant's collections (milestones, consents, referrals, meetings): 404 for
+ * an unknown participant, with the existence check, the page and its audit event all sent at once.
+ */
+export function participantCollectionPage<T>(
+  c: AppContext,
+  action: AuditAction,
+  participantId: string,
+  list: () => Promise<T>,
+): Promise<T> {
+  const { db } = c.var.config;
+  return auditedRead(c, action, [participantId], async () => {
+    const [, page] = await Promise.all([getParticipant(db, c.var.principal.tenantId, participantId), list()]);
+    return page;
+  });
 }

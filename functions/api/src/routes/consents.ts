@@ -16,7 +16,7 @@ import {
   withdrawConsent,
 } from '@polku/storage';
 import * as z from 'zod';
-import { auditedRead, auditWrite } from '../http/audit.ts';
+import { auditedRead, auditWrite, participantCollectionPage } from '../http/audit.ts';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
@@ -72,13 +72,9 @@ export function registerConsents(app: OpenAPIHono<AppEnv>) {
       const tenantId = c.var.principal.tenantId;
       const filters = { participantId: id };
       const page = pageRequest(c, c.req.valid('query'), filters);
-      const result = await auditedRead(c, 'consent.list', [id], async () => {
-        const [, listed] = await Promise.all([
-          getParticipant(db, tenantId, id),
-          listConsents(db, tenantId, id, page),
-        ]);
-        return listed;
-      });
+      const result = await participantCollectionPage(c, 'consent.list', id, () =>
+        listConsents(db, tenantId, id, page),
+      );
       const date = today(c);
       const items = result.items.map((consent) => consentOn(consent, date));
       return c.json(pageOf(c, { items, lastKey: result.lastKey }, filters), 200);

@@ -25,7 +25,7 @@ import {
   updateMeetingAction,
   updateNetworkMeeting,
 } from '@polku/storage';
-import { auditedRead, auditWrite, readThenAudit } from '../http/audit.ts';
+import { auditWrite, participantCollectionPage, readThenAudit } from '../http/audit.ts';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
@@ -267,13 +267,9 @@ export function registerNetworkMeetings(app: OpenAPIHono<AppEnv>) {
       const tenantId = c.var.principal.tenantId;
       const filters = { participantId: id };
       const page = pageRequest(c, c.req.valid('query'), filters);
-      const result = await auditedRead(c, 'network-meeting.list', [id], async () => {
-        const [, meetings] = await Promise.all([
-          getParticipant(db, tenantId, id),
-          listMeetingsOfParticipant(db, tenantId, id, page),
-        ]);
-        return meetings;
-      });
+      const result = await participantCollectionPage(c, 'network-meeting.list', id, () =>
+        listMeetingsOfParticipant(db, tenantId, id, page),
+      );
       return c.json(pageOf(c, result, filters), 200);
     },
   );

@@ -13,7 +13,7 @@ import {
   type ParticipantListPosition,
   updateParticipant,
 } from '@polku/storage';
-import { auditedRead, auditWrite, readThenAudit } from '../http/audit.ts';
+import { auditedRead, auditWrite, participantCollectionPage, readThenAudit } from '../http/audit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest, readCursor, writeCursor } from '../http/paging.ts';
@@ -134,13 +134,9 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       const tenantId = c.var.principal.tenantId;
       const filters = { participantId: id };
       const page = pageRequest(c, c.req.valid('query'), filters);
-      const result = await auditedRead(c, 'milestone.list', [id], async () => {
-        const [, milestones] = await Promise.all([
-          getParticipant(db, tenantId, id),
-          listMilestones(db, tenantId, id, page),
-        ]);
-        return milestones;
-      });
+      const result = await participantCollectionPage(c, 'milestone.list', id, () =>
+        listMilestones(db, tenantId, id, page),
+      );
       return c.json(pageOf(c, result, filters), 200);
     },
   );

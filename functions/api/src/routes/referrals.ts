@@ -35,7 +35,7 @@ import {
   transitionReferral,
 } from '@polku/storage';
 import type * as z from 'zod';
-import { auditedRead, auditWrite, readThenAudit } from '../http/audit.ts';
+import { auditedRead, auditWrite, participantCollectionPage, readThenAudit } from '../http/audit.ts';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
@@ -350,13 +350,9 @@ export function registerReferrals(app: OpenAPIHono<AppEnv>) {
       const { db } = c.var.config;
       const filters = { participantId: id };
       const page = pageRequest(c, c.req.valid('query'), filters);
-      const result = await auditedRead(c, 'referral.list', [id], async () => {
-        const [, listed] = await Promise.all([
-          getParticipant(db, principal.tenantId, id),
-          listReferralsOfParticipant(db, principal.tenantId, id, page),
-        ]);
-        return listed;
-      });
+      const result = await participantCollectionPage(c, 'referral.list', id, () =>
+        listReferralsOfParticipant(db, principal.tenantId, id, page),
+      );
       return c.json(pageOf(c, result, filters), 200);
     },
   );
