@@ -218,6 +218,24 @@ async function attemptsOf(id: string, count: number, query = '') {
 
 // ---- the stories
 
+/** Runs a Lambda entry as AWS would: its table and platform secret in the environment, restored after. */
+async function inLambdaEnvironment(run: () => Promise<void>): Promise<void> {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    POLKU_TABLE_NAME: harness.tableName,
+    POLKU_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+    POLKU_SECRETS_JSON: JSON.stringify({
+      cursorKey: 'unused',
+      webhookKey: harness.config.webhooks.key.toString('base64'),
+    }),
+  });
+  try {
+    await run();
+  } finally {
+    process.env = saved;
+  }
+}
+
 describe('a partner system hears of a referral', () => {
   it('while it is down, from the sweeper at 1, 5 and 30 minutes: every attempt listed, delivered once', async () => {
     const foundation = await organisation('Honkalampi Foundation');
@@ -708,22 +726,11 @@ describe('in AWS', () => {
     const foundation = await organisation('Pilvi Foundation');
     const receiver = await startReceiver();
     const hook = await endpoint(foundation.id, receiver.url);
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      POLKU_TABLE_NAME: harness.tableName,
-      POLKU_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      POLKU_SECRETS_JSON: JSON.stringify({
-        cursorKey: 'unused',
-        webhookKey: harness.config.webhooks.key.toString('base64'),
-      }),
-    });
-    try {
+    await inLambdaEnvironment(async () => {
       const { handler } = await import('../functions/api/src/stream-lambda.ts');
       const result = await handler({ Records: [streamRecordOf('7', await eventFor(foundation.id))] });
       expect(result).toEqual({ batchItemFailures: [] });
-    } finally {
-      process.env = saved;
-    }
+    });
     expect(receiver.connections).toBe(0);
     const { items } = await attemptsOf(hook.id, 1);
     expect(items).toEqual([
@@ -739,21 +746,10 @@ describe('in AWS', () => {
     const due = new Date(Date.now() - 1000).toISOString();
     const retry = { tenantId: tenant.id, endpointId: hook.id, event, attempt: 2, firstAttemptAt: due };
     await scheduleWebhookRetry(harness.db, { ...retry, nextAttemptAt: due });
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      POLKU_TABLE_NAME: harness.tableName,
-      POLKU_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
-      POLKU_SECRETS_JSON: JSON.stringify({
-        cursorKey: 'unused',
-        webhookKey: harness.config.webhooks.key.toString('base64'),
-      }),
-    });
-    try {
+    await inLambdaEnvironment(async () => {
       const { handler } = await import('../functions/api/src/sweeper-lambda.ts');
       expect(await handler()).toMatchObject({ failed: 1 });
-    } finally {
-      process.env = saved;
-    }
+    });
     // The deployment refuses loopback: a refusal is not retried, and the retry is gone.
     expect(receiver.connections).toBe(0);
     const { items } = await attemptsOf(hook.id, 1);
