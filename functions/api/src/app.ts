@@ -21,7 +21,9 @@ import { registerEnrolments } from './routes/enrolments.ts';
 import { registerFundingProjects } from './routes/funding-projects.ts';
 import { registerIdentityProvider } from './routes/identity-provider.ts';
 import { registerNetworkMeetings } from './routes/network-meetings.ts';
+import { registerMetrics } from './routes/metrics.ts';
 import { registerOrganisations } from './routes/organisations.ts';
+import { registerOutcomes } from './routes/outcomes.ts';
 import { registerParticipants } from './routes/participants.ts';
 import { registerProgrammes } from './routes/programmes.ts';
 import { registerPublic } from './routes/public.ts';
@@ -91,6 +93,8 @@ export function createApp(config: AppConfig) {
   registerReferrals(app);
   registerNetworkMeetings(app);
   registerWebhooks(app);
+  registerOutcomes(app);
+  registerMetrics(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

@@ -36,6 +36,13 @@ export const PERMISSIONS = {
   'network-meetings:read': ['tenant_admin', 'coach', 'partner'],
   'network-meetings:write': STAFF,
   'meeting-actions:write': ['tenant_admin', 'coach', 'partner'],
+  // Partners record outcomes only for people referred to their organisation, and see only those.
+  'outcomes:read': ['tenant_admin', 'coach', 'partner'],
+  'outcomes:write': ['tenant_admin', 'coach', 'partner'],
+  'follow-ups:read': STAFF,
+  // Analysts see small counts withheld (tenant setting k); staff see exact figures.
+  'metrics:read': ['tenant_admin', 'coach', 'analyst'],
+  'reports:read': ['tenant_admin', 'coach', 'analyst'],
   'webhooks:manage': ['tenant_admin'],
   'clients:manage': ['tenant_admin'],
   'identity-provider:manage': ['tenant_admin'],

@@ -16,6 +16,8 @@ export type Key = {
 export const PARTICIPANT_SHARDS = 8;
 /** Index partitions of due webhook retries: the sweeper queries each, none is a hot key. */
 export const WEBHOOK_RETRY_SHARDS = 4;
+/** Index partitions of metrics ledgers due for a recount. */
+export const METRICS_DUE_SHARDS = 4;
 
 const tenant = (tenantId: string) => `T#${tenantId}`;
 const platform = (name: string) => `PLATFORM#${name}`;
@@ -111,6 +113,26 @@ export const keys = {
     PK: `${tenant(tenantId)}#AUDIT#P#${participantId}`,
     SK: `EVT#${eventId}`,
   }),
+  /** A labour-market or education outcome of a participant (history and withdrawal inside). */
+  outcome: (tenantId: string, id: string): Key => ({ PK: `${tenant(tenantId)}#OUT#${id}`, SK: 'OUTCOME' }),
+  /**
+   * What a participant's records last added to the metric buckets (the metrics ledger): the
+   * projector diffs a fresh count against it, so applying a change twice changes nothing.
+   */
+  metricsLedger: (tenantId: string, participantId: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    SK: 'METRICS',
+  }),
+  /** Counters of one scope (tenant, programme, group, funding project, organisation) for one month. */
+  metricsBucket: (tenantId: string, scope: string, kind: 'MONTH' | 'ESF', month: string): Key => ({
+    PK: `${tenant(tenantId)}#M#${scope}`,
+    SK: `${kind}#${month}`,
+  }),
+  /** A follow-up call due after an exit (28 days, 4 and 6 months), until an outcome is verified. */
+  followUp: (tenantId: string, participantId: string, enrolmentId: string, checkpoint: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    SK: `FU#${enrolmentId}#${checkpoint}`,
+  }),
   /** Platform registry: one tenant per business id. */
   businessId: (businessId: string): Key => ({ PK: platform(`BUSINESS_ID#${businessId}`), SK: 'GUARD' }),
   /** Platform registry: one tenant per SSO issuer (hashed: issuers are long URLs). */
@@ -156,6 +178,14 @@ export const collections = {
   milestonesOfParticipant: (tenantId: string, participantId: string) => ({
     PK: `${tenant(tenantId)}#P#${participantId}`,
     prefix: 'MS#',
+  }),
+  followUpsOfParticipant: (tenantId: string, participantId: string) => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    prefix: 'FU#',
+  }),
+  metricsBuckets: (tenantId: string, scope: string, kind: 'MONTH' | 'ESF') => ({
+    PK: `${tenant(tenantId)}#M#${scope}`,
+    prefix: `${kind}#`,
   }),
   attendanceOfSession: (tenantId: string, sessionId: string) => ({
     PK: `${tenant(tenantId)}#SES#${sessionId}`,
@@ -297,4 +327,26 @@ export const indexKeys = {
   }),
   attendanceOfParticipantPartition: (tenantId: string, participantId: string) =>
     `${tenant(tenantId)}#P#${participantId}#ATT`,
+  /** GSI1: outcomes of a participant, in id (recording) order. */
+  outcomeByParticipant: (tenantId: string, participantId: string, outcomeId: string) => ({
+    GSI1PK: `${tenant(tenantId)}#P#${participantId}#OUT`,
+    GSI1SK: outcomeId,
+  }),
+  outcomesOfParticipantPartition: (tenantId: string, participantId: string) =>
+    `${tenant(tenantId)}#P#${participantId}#OUT`,
+  /**
+   * GSI1: metrics ledgers by the date their figures next change (an ongoing job reaching 120 days,
+   * six months after an exit) or a change is to be counted again, in platform partitions (ids only).
+   */
+  metricsDue: (tenantId: string, participantId: string, dueAt: string) => ({
+    GSI1PK: platform(`METRICS-DUE#${shardOf(participantId, METRICS_DUE_SHARDS)}`),
+    GSI1SK: `${dueAt}#${tenantId}#${participantId}`,
+  }),
+  metricsDuePartition: (shard: number) => platform(`METRICS-DUE#${shard}`),
+  /** GSI1: a tenant's follow-ups by due date. */
+  followUpDue: (tenantId: string, dueDate: string, participantId: string, enrolmentId: string, checkpoint: string) => ({
+    GSI1PK: `${tenant(tenantId)}#FOLLOW-UPS`,
+    GSI1SK: `${dueDate}#${participantId}#${enrolmentId}#${checkpoint}`,
+  }),
+  followUpsPartition: (tenantId: string) => `${tenant(tenantId)}#FOLLOW-UPS`,
 } as const;

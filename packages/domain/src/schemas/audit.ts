@@ -34,6 +34,12 @@ export const AUDIT_ACTIONS = [
   'meeting-action.list',
   'meeting-action.read',
   'meeting-action.update',
+  'outcome.list',
+  'outcome.read',
+  'outcome.record',
+  'outcome.amend',
+  'outcome.withdraw',
+  'follow-up.list',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -13,3 +13,4 @@ export * from './referrals.ts';
 export * from './sessions.ts';
 export * from './tenants.ts';
 export * from './webhooks.ts';
+export * from './outcomes.ts';
