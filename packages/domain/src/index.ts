@@ -8,3 +8,4 @@ export * from './schedule.ts';
 export * as schemas from './schemas/index.ts';
 export * from './templates.ts';
 export * from './tenant-status.ts';
+export * as metrics from './metrics/index.ts';

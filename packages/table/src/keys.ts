@@ -344,7 +344,13 @@ export const indexKeys = {
   }),
   metricsDuePartition: (shard: number) => platform(`METRICS-DUE#${shard}`),
   /** GSI1: a tenant's follow-ups by due date. */
-  followUpDue: (tenantId: string, dueDate: string, participantId: string, enrolmentId: string, checkpoint: string) => ({
+  followUpDue: (
+    tenantId: string,
+    dueDate: string,
+    participantId: string,
+    enrolmentId: string,
+    checkpoint: string,
+  ) => ({
     GSI1PK: `${tenant(tenantId)}#FOLLOW-UPS`,
     GSI1SK: `${dueDate}#${participantId}#${enrolmentId}#${checkpoint}`,
   }),

@@ -50,7 +50,10 @@ export const OutcomeCreate = z
 export type OutcomeCreate = z.infer<typeof OutcomeCreate>;
 
 export const OutcomeAmend = z
-  .strictObject({ ...fields, reason: text(500).meta({ description: 'Why it changes; kept in the history.' }) })
+  .strictObject({
+    ...fields,
+    reason: text(500).meta({ description: 'Why it changes; kept in the history.' }),
+  })
   .partial()
   .required({ reason: true })
   .refine((value) => Object.keys(value).length > 1, 'give at least one field to change besides the reason')
@@ -115,6 +118,8 @@ export const FollowUp = z
 export type FollowUp = z.infer<typeof FollowUp>;
 
 export const FollowUpListQuery = ListQuery.extend({
-  'due-before': IsoDate.optional().meta({ description: 'Follow-ups due on or before this date; defaults to today.' }),
+  'due-before': IsoDate.optional().meta({
+    description: 'Follow-ups due on or before this date; defaults to today.',
+  }),
   coachId: z.string().max(200).optional().meta({ description: 'Only this coach’s people.' }),
 });

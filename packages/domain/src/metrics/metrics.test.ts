@@ -1,0 +1,339 @@
+import { describe, expect, it } from 'vitest';
+import { OUTCOME_KINDS } from '../schemas/outcomes.ts';
+import { addCounters, type Counters, contributionOf, parseBucketRef } from './contributions.ts';
+import { addDays, addMonths, monthsFrom } from './dates.ts';
+import type { EnrolmentFacts, OutcomeFacts, ParticipantFacts, ProgrammeFacts } from './facts.ts';
+import { figuresOf } from './figures.ts';
+import { presentEsf, presentFigures } from './present.ts';
+import { recountEsf, recountFigures } from './recount.ts';
+import { withheldCounts } from './suppression.ts';
+
+/** A small deterministic generator (mulberry32), so a failing history can be replayed by seed. */
+function random(seed: number) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
+    chance: (p: number) => next() < p,
+  };
+}
+
+const PROGRAMMES: Record<string, ProgrammeFacts> = {
+  p1: { organisationId: 'o1', fundingProjectId: 'f1' },
+  p2: { organisationId: 'o1', fundingProjectId: null },
+  p3: { organisationId: 'o2', fundingProjectId: 'f1' },
+};
+const lookup = (id: string) => PROGRAMMES[id];
+const GROUPS: Record<string, string[]> = { p1: ['g1', 'g2'], p2: ['g3'], p3: [] };
+
+function history(seed: number, people: number): ParticipantFacts[] {
+  const r = random(seed);
+  const day = (from: string, maxDays: number) => addDays(from, r.int(0, maxDays));
+  return Array.from({ length: people }, (_, index) => {
+    const enrolments: EnrolmentFacts[] = [];
+    let cursor = day('2024-01-01', 200);
+    for (let n = r.int(0, 3); n > 0; n--) {
+      const programmeId = r.pick(Object.keys(PROGRAMMES));
+      const startDate = r.chance(0.9) ? day(cursor, 90) : null;
+      const exits = startDate !== null && r.chance(0.7);
+      const exitDate = exits ? day(startDate, 300) : null;
+      enrolments.push({
+        id: `e${index}-${n}`,
+        programmeId,
+        groupId: r.chance(0.6) ? (r.pick(GROUPS[programmeId] as string[]) ?? null) : null,
+        coachId: 'coach',
+        stage: exitDate ? r.pick(['completed', 'discontinued'] as const) : startDate ? 'active' : 'applied',
+        startDate,
+        exitDate,
+      });
+      cursor = exitDate ?? startDate ?? cursor;
+      if (!exitDate) break;
+    }
+    const outcomes: OutcomeFacts[] = Array.from({ length: r.int(0, 3) }, (_, o) => {
+      const startDate = day('2024-02-01', 800);
+      return {
+        id: `o${index}-${o}`,
+        kind: r.pick(OUTCOME_KINDS),
+        startDate,
+        endDate: r.chance(0.5) ? day(startDate, 300) : null,
+        withdrawn: r.chance(0.1),
+        verifiedOn: startDate,
+      };
+    });
+    return {
+      participantId: `p${index}`,
+      birthDate: day('1960-01-01', 18_000),
+      esf: {
+        gender: r.pick(['woman', 'man', 'non-binary'] as const),
+        labourMarketStatus: r.pick(['unemployed', 'inactive', 'employed', 'self-employed'] as const),
+        iscedLevel: r.int(0, 8),
+        disability: r.chance(0.2),
+        thirdCountNational: r.chance(0.2),
+        foreignBackground: r.chance(0.2),
+        minority: r.chance(0.1),
+        homeless: r.chance(0.05),
+        rural: r.chance(0.3),
+      },
+      enrolments,
+      outcomes,
+      qualifications: r.chance(0.3) ? [day('2024-01-01', 700)] : [],
+      attendance: Array.from({ length: r.int(0, 4) }, (_, a) => {
+        const programmeId = r.pick(Object.keys(PROGRAMMES));
+        return {
+          sessionId: `s${a}`,
+          programmeId,
+          groupId: r.pick([...(GROUPS[programmeId] as string[]), null]),
+          date: day('2024-01-01', 700),
+          status: r.pick(['present', 'excused-absence', 'unexcused-absence'] as const),
+        };
+      }),
+      referrals: Array.from({ length: r.int(0, 2) }, (_, f) => {
+        const sentOn = day('2024-01-01', 700);
+        const accepted = r.chance(0.6);
+        return {
+          id: `r${f}`,
+          fromOrganisationId: r.pick(['o1', 'o2']),
+          sentOn,
+          acceptedOn: accepted ? day(sentOn, 40) : null,
+          status: accepted
+            ? r.pick(['accepted', 'completed', 'failed'])
+            : r.pick(['sent', 'declined', 'cancelled']),
+        };
+      }),
+    };
+  });
+}
+
+/** Sums every participant's contribution into buckets: what the projector keeps in the table. */
+function bucketsOf(people: readonly ParticipantFacts[], asOf: string) {
+  const buckets = new Map<string, Map<string, Counters>>();
+  for (const person of people) {
+    for (const [ref, counters] of Object.entries(contributionOf(person, lookup, asOf).buckets)) {
+      const { scope, kind, month } = parseBucketRef(ref);
+      const key = `${scope}|${kind}`;
+      const months = buckets.get(key) ?? new Map<string, Counters>();
+      buckets.set(key, months);
+      months.set(month, addCounters({ ...(months.get(month) ?? {}) }, counters));
+    }
+  }
+  return (scope: string, kind: 'MONTH' | 'ESF') =>
+    buckets.get(`${scope}|${kind}`) ?? new Map<string, Counters>();
+}
+
+const SCOPES = [
+  'tenant',
+  'programme#p1',
+  'programme#p2',
+  'group#g1',
+  'group#g3',
+  'funding-project#f1',
+  'organisation#o1',
+  'organisation#o2',
+];
+
+describe('metrics from buckets', () => {
+  for (const seed of [1, 2, 3, 4, 5, 6]) {
+    it(`equal a recount from the raw records for every scope and period (history ${seed})`, () => {
+      const people = history(seed, 120);
+      const asOf = '2025-06-15';
+      const buckets = bucketsOf(people, asOf);
+      const r = random(seed * 7919);
+      for (const scope of SCOPES) {
+        for (let i = 0; i < 12; i++) {
+          const from = addMonths('2024-01', r.int(0, 30));
+          const to = addMonths(from, r.int(0, 14));
+          const { figures, series } = figuresOf(buckets(scope, 'MONTH'), from, to);
+          expect(figures, `${scope} ${from}..${to}`).toEqual(
+            recountFigures(people, lookup, scope, from, to, asOf),
+          );
+          for (const month of series) {
+            expect(month.figures).toEqual(
+              recountFigures(people, lookup, scope, month.month, month.month, asOf),
+            );
+          }
+        }
+      }
+      for (let i = 0; i < 12; i++) {
+        const from = addMonths('2024-01', r.int(0, 30));
+        const to = addMonths(from, r.int(0, 14));
+        const sum: Counters = {};
+        for (const [month, counters] of buckets('funding-project#f1', 'ESF')) {
+          if (month >= from && month <= to) addCounters(sum, counters);
+        }
+        expect(sum).toEqual(recountEsf(people, lookup, 'f1', from, to, asOf));
+      }
+    });
+  }
+
+  it('counts a person in two enrolments of one scope once, and not in a gap between them', () => {
+    const person = history(1, 1)[0] as ParticipantFacts;
+    person.enrolments = [
+      {
+        id: 'a',
+        programmeId: 'p1',
+        groupId: null,
+        coachId: 'c',
+        stage: 'completed',
+        startDate: '2025-01-10',
+        exitDate: '2025-02-20',
+      },
+      {
+        id: 'b',
+        programmeId: 'p1',
+        groupId: null,
+        coachId: 'c',
+        stage: 'active',
+        startDate: '2025-05-02',
+        exitDate: null,
+      },
+    ];
+    const buckets = bucketsOf([person], '2025-12-31');
+    const participants = (from: string, to: string) =>
+      figuresOf(buckets('programme#p1', 'MONTH'), from, to).figures.participants;
+    expect(participants('2025-01', '2025-12')).toBe(1);
+    expect(participants('2025-03', '2025-04')).toBe(0);
+    expect(participants('2025-02', '2025-05')).toBe(1);
+    expect(participants('2026-01', '2026-03')).toBe(1);
+  });
+});
+
+describe('the small-group headline (shared/seeds)', () => {
+  const exit = '2026-01-09';
+  const person = (
+    id: string,
+    job: { start: string; end: string | null } | null,
+    stage: 'completed' | 'discontinued',
+  ) =>
+    ({
+      ...(history(9, 1)[0] as ParticipantFacts),
+      participantId: id,
+      enrolments: [
+        {
+          id,
+          programmeId: 'p1',
+          groupId: 'g1',
+          coachId: 'c',
+          stage,
+          startDate: '2025-09-01',
+          exitDate: exit,
+        },
+      ],
+      outcomes: job
+        ? [
+            {
+              id: `${id}-job`,
+              kind: 'employed-open-market',
+              startDate: job.start,
+              endDate: job.end,
+              withdrawn: false,
+              verifiedOn: job.start,
+            },
+          ]
+        : [],
+      attendance: [],
+      referrals: [],
+    }) satisfies ParticipantFacts;
+  const group = [
+    person('a', { start: '2026-01-10', end: null }, 'completed'),
+    person('b', { start: '2026-01-12', end: '2026-09-30' }, 'completed'),
+    person('c', { start: '2026-01-20', end: null }, 'completed'),
+    person('d', null, 'discontinued'),
+  ];
+  const rateOn = (asOf: string) => {
+    const buckets = bucketsOf(group, asOf);
+    return figuresOf(buckets('group#g1', 'MONTH'), '2026-01', '2026-01').figures;
+  };
+
+  it('is 75% employed for at least 4 months and one dropout, once the jobs have lasted 120 days', () => {
+    const figures = rateOn('2026-06-30');
+    expect(figures.exited).toBe(4);
+    expect(figures.employed4Months).toBe(3);
+    expect(figures.employed4MonthsRate).toBe(0.75);
+    expect(figures.discontinued).toBe(1);
+  });
+
+  it('counts an ongoing job that started on 2026-01-10 from 2026-05-10, not on 2026-05-09', () => {
+    const contribution = (asOf: string) => contributionOf(group[0] as ParticipantFacts, lookup, asOf);
+    expect(contribution('2026-05-09').buckets['group#g1|MONTH|2026-01']?.e4).toBeUndefined();
+    expect(contribution('2026-05-09').changesOn).toBe('2026-05-10');
+    expect(contribution('2026-05-10').buckets['group#g1|MONTH|2026-01']?.e4).toBe(1);
+  });
+
+  it('is withheld for analysts at k = 5, with everything it could be worked out from', () => {
+    const buckets = bucketsOf(group, '2026-06-30');
+    const metrics = figuresOf(buckets('group#g1', 'MONTH'), '2026-01', '2026-01');
+    const analyst = presentFigures(metrics, 5).figures;
+    expect(analyst.employed4MonthsRate).toEqual({ value: null, suppressed: true });
+    expect(analyst.employed4Months).toEqual({ value: null, suppressed: true });
+    expect(analyst.exited).toEqual({ value: null, suppressed: true });
+    expect(analyst.participants).toEqual({ value: null, suppressed: true });
+    const admin = presentFigures(metrics, null).figures;
+    expect(admin.employed4MonthsRate).toEqual({ value: 0.75, suppressed: false });
+  });
+});
+
+describe('secondary suppression', () => {
+  it('withholds a second part when one part of a visible total is withheld', () => {
+    const counts = new Map([
+      ['total', 12],
+      ['a', 2],
+      ['b', 6],
+      ['c', 4],
+    ]);
+    expect([...withheldCounts(counts, [['total', ['a', 'b', 'c']]], 5)].sort()).toEqual(['a', 'c']);
+    const lone = new Map([
+      ['total', 9],
+      ['a', 3],
+      ['b', 6],
+    ]);
+    expect([...withheldCounts(lone, [['total', ['a', 'b']]], 5)].sort()).toEqual(['a', 'b']);
+  });
+
+  it('withholds rates over a withheld count and months that would reveal one', () => {
+    const people = history(3, 60);
+    const buckets = bucketsOf(people, '2025-06-15');
+    const metrics = figuresOf(buckets('programme#p1', 'MONTH'), '2024-03', '2024-08');
+    const cells = presentFigures(metrics, 5);
+    for (const table of [cells.figures, ...cells.series.map((s) => s.figures)]) {
+      if (table.discontinued.suppressed) expect(table.dropoutRate.suppressed).toBe(true);
+      const parts = [table.completed, table.discontinued, table.exited].filter((cell) => cell.suppressed);
+      expect(parts.length === 0 || parts.length >= 2).toBe(true);
+      for (const cell of Object.values(table)) {
+        if (!cell.suppressed && Number.isInteger(cell.value))
+          expect(cell.value === 0 || (cell.value as number) >= 5 || cell.value === null).toBe(true);
+      }
+    }
+    for (const name of ['started', 'completed', 'discontinued'] as const) {
+      const months = cells.series.map((s) => s.figures[name]);
+      if (!cells.figures[name].suppressed) expect(months.filter((m) => m.suppressed).length).not.toBe(1);
+    }
+  });
+
+  it('leaves no single withheld cell in an ESF row or column sum', () => {
+    const people = history(4, 200);
+    const buckets = bucketsOf(people, '2025-06-15');
+    const sum: Counters = {};
+    for (const counters of buckets('funding-project#f1', 'ESF').values()) addCounters(sum, counters);
+    const report = presentEsf(sum, 5);
+    for (const row of [...report.entry, ...report.results]) {
+      const cells = [row.women, row.men, row.nonBinary, row.total];
+      expect(cells.filter((c) => c.suppressed).length).not.toBe(1);
+      const visibleTotal = row.total.suppressed ? null : row.total.value;
+      if (visibleTotal !== null && cells.every((c) => !c.suppressed)) {
+        expect((row.women.value ?? 0) + (row.men.value ?? 0) + (row.nonBinary.value ?? 0)).toBe(visibleTotal);
+      }
+    }
+  });
+});
+
+it('monthsFrom lists both ends', () => {
+  expect(monthsFrom('2025-11', '2026-02')).toEqual(['2025-11', '2025-12', '2026-01', '2026-02']);
+});
