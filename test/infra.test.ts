@@ -5,6 +5,7 @@
 import {
   addPolkuStacks,
   deploymentsFor,
+  METRIC_SOURCE_FILTERS,
   type PolkuStack,
   type StageName,
   stackNameOf,
@@ -23,6 +24,21 @@ let app: App;
 let stacks: PolkuStack[];
 const templateOf = (stage: StageName, region = 'eu-north-1') =>
   Template.fromStack(stacks.find((s) => s.stackName === stackNameOf(stage, region))!);
+const logicalId = (template: Template, type: string, prefix: string) => {
+  const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
+  expect(ids, `${type} ${prefix}`).toHaveLength(1);
+  return ids[0]!;
+};
+/** The actions of the policy attached to the role whose logical id starts with `rolePrefix`. */
+const actionsOf = (template: Template, rolePrefix: string): string[] => {
+  const [policy] = Object.values(
+    template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp(`^${rolePrefix}`) }] },
+    }),
+  );
+  const statements: { Action: string | string[] }[] = policy!.Properties.PolicyDocument.Statement;
+  return statements.flatMap((statement) => statement.Action);
+};
 
 beforeAll(() => {
   app = new App();
@@ -175,12 +191,6 @@ describe('the API', () => {
 });
 
 describe('the webhook dispatcher', () => {
-  const logicalId = (template: Template, type: string, prefix: string) => {
-    const ids = Object.keys(template.findResources(type)).filter((id) => id.startsWith(prefix));
-    expect(ids, `${type} ${prefix}`).toHaveLength(1);
-    return ids[0]!;
-  };
-
   it('runs on Node 22 arm64 with the table and the platform secret, long enough for one attempt per endpoint', () => {
     const template = templateOf('staging');
     const id = logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherFunction');
@@ -206,7 +216,7 @@ describe('the webhook dispatcher', () => {
       const template = templateOf(name);
       const table = logicalId(template, 'AWS::DynamoDB::GlobalTable', 'Table');
       const queue = logicalId(template, 'AWS::SQS::Queue', 'WebhookDispatcherDeadLetterQueue');
-      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherFunction') },
         EventSourceArn: { 'Fn::GetAtt': [table, 'StreamArn'] },
@@ -305,5 +315,146 @@ describe('the webhook dispatcher', () => {
         'secretsmanager:GetSecretValue',
       ]),
     );
+  });
+});
+
+describe('the metrics projector', () => {
+  /** Whether a stream record matches an event pattern of exact values (all the filters use). */
+  const matches = (pattern: unknown, value: unknown): boolean =>
+    Array.isArray(pattern)
+      ? pattern.includes(value)
+      : typeof pattern === 'object' &&
+        pattern !== null &&
+        typeof value === 'object' &&
+        value !== null &&
+        Object.entries(pattern).every(([key, inner]) =>
+          matches(inner, (value as Record<string, unknown>)[key]),
+        );
+  const changeOf = (image: 'NewImage' | 'OldImage', entity: string) => ({
+    eventName: image === 'NewImage' ? 'INSERT' : 'REMOVE',
+    dynamodb: { [image]: { entity: { S: entity }, tenantId: { S: 't1' } } },
+  });
+
+  it('runs the projector and the jobs on Node 22 arm64 with the table and no platform secret', () => {
+    const template = templateOf('staging');
+    const functions = template.findResources('AWS::Lambda::Function');
+    const common = {
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      TracingConfig: { Mode: 'Active' },
+      Environment: {
+        Variables: {
+          POLKU_TABLE_NAME: { Ref: expect.stringMatching(/^Table/) },
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+      },
+    };
+    const projector = functions[logicalId(template, 'AWS::Lambda::Function', 'MetricsProjector')]!;
+    const jobs = functions[logicalId(template, 'AWS::Lambda::Function', 'MetricsJobs')]!;
+    expect(projector).toMatchObject({ Properties: common });
+    expect(jobs).toMatchObject({ Properties: { ...common, Timeout: 900, ReservedConcurrentExecutions: 1 } });
+    for (const fn of [projector, jobs]) {
+      expect(fn.Properties.Environment.Variables).not.toHaveProperty('POLKU_SECRETS_ARN');
+      expect(fn.Properties.Layers).toBeUndefined();
+    }
+  });
+
+  it("consumes the table's stream, filtered to the entities metrics count, failing records one by one", () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const template = templateOf(name);
+      const queue = logicalId(template, 'AWS::SQS::Queue', 'MetricsDeadLetterQueue');
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', 'MetricsProjector') },
+        EventSourceArn: {
+          'Fn::GetAtt': [logicalId(template, 'AWS::DynamoDB::GlobalTable', 'Table'), 'StreamArn'],
+        },
+        StartingPosition: 'TRIM_HORIZON',
+        BatchSize: 100,
+        FilterCriteria: {
+          Filters: METRIC_SOURCE_FILTERS.map((pattern) => ({ Pattern: JSON.stringify(pattern) })),
+        },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: 5,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+      });
+    }
+  });
+
+  it('is invoked for a change or removal of an outcome, never for its own ledger, bucket and follow-up writes', () => {
+    const template = templateOf('prod');
+    const [mapping] = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping', {
+        Properties: { FunctionName: { Ref: Match.stringLikeRegexp('^MetricsProjector') } },
+      }),
+    );
+    const patterns: unknown[] = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) =>
+      JSON.parse(f.Pattern),
+    );
+    expect(patterns).toHaveLength(2);
+    const invokes = (record: unknown) => patterns.some((pattern) => matches(pattern, record));
+    expect(invokes(changeOf('NewImage', 'outcome'))).toBe(true);
+    expect(invokes(changeOf('OldImage', 'outcome'))).toBe(true);
+    expect(invokes(changeOf('NewImage', 'programme'))).toBe(true);
+    for (const entity of ['metrics-bucket', 'metrics-ledger', 'follow-up', 'domain-event', 'audit-event']) {
+      expect(invokes(changeOf('NewImage', entity)), entity).toBe(false);
+      expect(invokes(changeOf('OldImage', entity)), entity).toBe(false);
+    }
+  });
+
+  it('runs due projections every 5 minutes and the reconciliation daily at 03:00 UTC', () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const template = templateOf(name);
+      const jobs = logicalId(template, 'AWS::Lambda::Function', 'MetricsJobs');
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(5 minutes)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [jobs, 'Arn'] }, Input: '{"job":"due"}' })],
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 3 * * ? *)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [jobs, 'Arn'] }, Input: '{"job":"reconcile"}' })],
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [jobs, 'Arn'] },
+      });
+      expect(actionsOf(template, 'MetricsJobsServiceRole')).toEqual(
+        expect.arrayContaining([
+          'dynamodb:Query',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ]),
+      );
+    }
+  });
+
+  it('sends what it gives up on to an encrypted dead-letter queue, with an alarm on its depth', () => {
+    const template = templateOf('prod');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'MetricsDeadLetterQueue');
+    expect(template.findResources('AWS::SQS::Queue')[queue]).toMatchObject({
+      Properties: { SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      Threshold: 1,
+    });
+    const actions = actionsOf(template, 'MetricsProjectorServiceRole');
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetRecords',
+        'dynamodb:Query',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'sqs:SendMessage',
+      ]),
+    );
+    expect(actions).not.toContain('secretsmanager:GetSecretValue');
   });
 });

@@ -298,6 +298,7 @@ async function buildTenantA() {
     sessionId: session.id,
     clientId: client.id,
     actorId: a.credentials.coach!.clientId,
+    coachId: 'coach-helmi-sarvas',
   };
   world.ids = [
     a.id,
@@ -372,6 +373,19 @@ async function buildTenantA() {
   secrets('organisation', z.id, z.name);
   secrets('record', consent.id, referral.id);
   secrets('personal', consent.purpose, referral.needsSummary);
+  // The person's outcome, recorded by A's coach: X's partner did not record it, so must not see it.
+  const outcome = await created(coach, '/v1/outcomes', {
+    participantId: participants[0].id,
+    enrolmentId: enrolments[0].id,
+    kind: 'work-try-out',
+    startDate: '2026-12-01',
+    employerOrInstitution: 'Honkalammen puutyöverstas',
+    source: 'employer',
+  });
+  Object.assign(world.pathIds, { 'outcomes/{id}': outcome.id });
+  world.ids.push(outcome.id);
+  secrets('record', outcome.id);
+  secrets('personal', outcome.employerOrInstitution);
   // A webhook endpoint of Y's partner system: only A's tenant_admin manages it.
   const webhook = await created(admin, '/v1/webhooks', {
     organisationId: y.id,
@@ -484,6 +498,8 @@ const BODIES: Record<string, () => unknown> = {
     needsSummary: 'x',
     desiredStart: '2026-12-01',
   }),
+  // An amendment needs a change besides its reason.
+  'PATCH /v1/outcomes/{id}': () => ({ hoursPerWeek: 20, reason: 'x' }),
   'POST /v1/sessions/schedule': () => ({
     programmeId: world.namedIds.programmeId,
     groupId: world.namedIds.groupId,
@@ -708,6 +724,13 @@ beforeAll(async () => {
     ],
     1,
   );
+
+  // B's tenant settings move past version 1 too: the matrix's If-Match "1" cannot change them.
+  const bSettings = await b.as('tenant_admin')('PATCH', '/v1/tenant', {
+    body: { smallCountThreshold: 5 },
+    headers: { 'If-Match': '"1"' },
+  });
+  expect(bSettings.status).toBe(200);
 
   const [bAdminToken, bCoach, bAnalyst, bPartnerToken, aPartner, aAnalyst, operator] = await Promise.all([
     b.token('tenant_admin'),

@@ -1,6 +1,6 @@
 /**
  * One stage in one region: the table, the platform secret, the API function and its REST API, and
- * the webhook dispatcher on the table's stream.
+ * on the table's stream the webhook dispatcher and the metrics projector.
  * Tenants are pinned to a region, so stacks share nothing across regions.
  */
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -24,6 +24,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Deployment } from '../config/stages.ts';
 import { functionEntries, lambdaBundling } from './bundling.ts';
+import { MetricsProjector } from './metrics.ts';
 import { polkuTable } from './table.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
 
@@ -86,6 +87,8 @@ export class PolkuStack extends Stack {
       logRetention: stage.logRetention,
       removalPolicy,
     });
+
+    new MetricsProjector(this, 'Metrics', { table, logRetention: stage.logRetention, removalPolicy });
 
     const apiStageName = stage.name;
     const restApi = new LambdaRestApi(this, 'Api', {

@@ -1,5 +1,5 @@
 /** Valid request bodies, to be varied by the tests. */
-import type { Caller } from './harness.ts';
+import { type Caller, call, type Harness, requestToken } from './harness.ts';
 
 export const organisationBody = (name = 'Ohjaamo Joensuu') => ({ name, kind: 'one-stop-guidance-centre' });
 
@@ -27,4 +27,26 @@ export async function smallGroupProgramme(admin: Caller) {
     organisationId: organisation.id,
   });
   return { organisation, programme };
+}
+
+/** An outcome of the participant: a job on the open market from 1 December 2026. */
+export const outcomeBody = (participantId: string, overrides: Record<string, unknown> = {}) => ({
+  participantId,
+  kind: 'employed-open-market',
+  startDate: '2026-12-01',
+  hoursPerWeek: 37.5,
+  employerOrInstitution: 'Kesko Joensuu',
+  source: 'employer',
+  ...overrides,
+});
+
+/** A partner system bound to the organisation, registered by the tenant admin; its token is fetched once. */
+export async function partnerOf(harness: Harness, admin: Caller, organisationId: string): Promise<Caller> {
+  const client = await created(admin, '/v1/clients', {
+    name: 'Case system',
+    role: 'partner',
+    organisationId,
+  });
+  const token: string = (await requestToken(harness, client)).body.access_token;
+  return (method, path, options) => call(harness, token, method, path, options);
 }

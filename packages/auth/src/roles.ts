@@ -8,6 +8,7 @@ const EVERY_TENANT_ROLE = ['tenant_admin', 'coach', 'partner', 'analyst'] as con
 
 export const PERMISSIONS = {
   'tenant:read': EVERY_TENANT_ROLE,
+  'tenant:manage': ['tenant_admin'],
   'organisations:read': EVERY_TENANT_ROLE,
   'organisations:write': ['tenant_admin'],
   'funding-projects:read': ['tenant_admin', 'coach', 'analyst'],

@@ -32,6 +32,11 @@ export interface StreamPollerOptions {
 export interface StreamPoller {
   /** Stops polling after the batch in hand; resolves when the loop has ended or stopTimeoutMs passed. */
   stop(): Promise<void>;
+  /**
+   * Resolves once a round of polls that began after the call found no new record and nothing to
+   * hand over again: everything written before the call has been handled (tests wait on this).
+   */
+  drain(timeoutMs?: number): Promise<void>;
 }
 
 interface ShardCursor {
@@ -118,8 +123,10 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     return true;
   }
 
-  async function pollShard(id: string, cursor: ShardCursor): Promise<void> {
-    if (cursor.pending.length > 0 && !(await handle(id, cursor, cursor.pending))) return;
+  /** Polls a shard once; returns how many records it handled (or has yet to). */
+  async function pollShard(id: string, cursor: ShardCursor): Promise<number> {
+    if (cursor.pending.length > 0 && !(await handle(id, cursor, cursor.pending)))
+      return cursor.pending.length;
     cursor.iterator ??= await iteratorOf(id, cursor.from, cursor.after);
     let result: GetRecordsCommandOutput;
     try {
@@ -127,7 +134,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     } catch (error) {
       if (!(error instanceof ExpiredIteratorException)) throw error;
       cursor.iterator = undefined;
-      return;
+      return 1;
     }
     const records = result.Records ?? [];
     if (records.length > 0) {
@@ -139,17 +146,24 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       shards.delete(id);
       finished.add(id);
     }
+    return records.length + cursor.pending.length;
   }
 
   await discoverShards('LATEST');
   let stopped = false;
   let rounds = 0;
+  let waiters: { after: number; resolve: () => void }[] = [];
   const loop = (async () => {
     while (!stopped) {
+      const round = ++rounds;
       try {
         // New shards open as old ones close; look for them now and then.
-        if (rounds++ % 10 === 0 || shards.size === 0) await discoverShards('TRIM_HORIZON');
-        await Promise.all([...shards].map(([id, cursor]) => pollShard(id, cursor)));
+        if (round % 10 === 1 || shards.size === 0) await discoverShards('TRIM_HORIZON');
+        const handled = await Promise.all([...shards].map(([id, cursor]) => pollShard(id, cursor)));
+        if (handled.every((n) => n === 0)) {
+          for (const waiter of waiters.filter((w) => w.after < round)) waiter.resolve();
+          waiters = waiters.filter((w) => w.after >= round);
+        }
       } catch (error) {
         log({
           level: 'error',
@@ -162,6 +176,21 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   })();
 
   return {
+    drain(timeoutMs = 30_000) {
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`stream not drained within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+        waiters.push({
+          after: rounds,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
     async stop() {
       stopped = true;
       let timer: NodeJS.Timeout | undefined;

@@ -36,9 +36,11 @@ export {
 } from './idempotency.ts';
 export * from './identity-providers.ts';
 export type { Item } from './item.ts';
+export * as metricsStore from './metrics.ts';
 export * from './network-meetings.ts';
 export { type Organisation, organisations } from './organisations.ts';
 export * from './outbox.ts';
+export * from './outcomes.ts';
 export {
   createMilestone,
   createParticipant,
@@ -78,6 +80,7 @@ export {
 } from './sessions.ts';
 export {
   assertBusinessIdFree,
+  changeTenantSettings,
   changeTenantStatus,
   createTenant,
   findTenant,

@@ -141,6 +141,8 @@ export async function recordAttendance(
           tenantId,
           sessionId: session.id,
           programmeId: session.programmeId,
+          groupId: session.groupId,
+          startsAt: session.startsAt,
           participantId: record.participantId,
           status: record.status,
           note: record.note,

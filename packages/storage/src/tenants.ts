@@ -128,3 +128,18 @@ export async function changeTenantStatus(
   await commit(db, ops, recordsOf(options, next));
   return next;
 }
+
+/** A tenant admin's change of the tenant's settings (small-count threshold). */
+export async function changeTenantSettings(
+  db: Db,
+  tenantId: string,
+  settings: { smallCountThreshold: number },
+  expectedVersion: number,
+  options: WriteOptions = {},
+): Promise<Tenant> {
+  const current = await getTenant(db, tenantId);
+  assertVersion('tenant', current, expectedVersion);
+  const next = revised(current, settings, options.now ?? new Date());
+  await commit(db, [tenants.replace(tenantId, next, expectedVersion)], recordsOf(options, next));
+  return next;
+}

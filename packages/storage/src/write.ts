@@ -128,7 +128,12 @@ export async function commit(db: Db, ops: WriteOp[], records: SideRecords = {}):
     all.push({
       kind: 'put',
       item: records.idempotency,
-      condition: conditions.absent(),
+      // Absent, or expired and not yet deleted by TTL (which lags): then this request starts afresh.
+      condition: {
+        expression: 'attribute_not_exists(PK) OR #expiresAt <= :writtenAt',
+        names: { '#expiresAt': 'expiresAt' },
+        values: { ':writtenAt': Date.parse(String(records.idempotency.createdAt)) / 1000 },
+      },
       onConflict: () => new IdempotencyRecordExists(),
     });
   }

@@ -13,6 +13,7 @@ export {
   indexKeys,
   type Key,
   keys,
+  METRICS_DUE_SHARDS,
   PARTICIPANT_SHARDS,
   shardOf,
   WEBHOOK_RETRY_SHARDS,

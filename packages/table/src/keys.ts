@@ -355,4 +355,18 @@ export const indexKeys = {
     GSI1SK: `${dueDate}#${participantId}#${enrolmentId}#${checkpoint}`,
   }),
   followUpsPartition: (tenantId: string) => `${tenant(tenantId)}#FOLLOW-UPS`,
+  /** GSI2: one coach's follow-ups by due date. */
+  followUpDueOfCoach: (
+    tenantId: string,
+    coachId: string,
+    dueDate: string,
+    participantId: string,
+    enrolmentId: string,
+    checkpoint: string,
+  ) => ({
+    GSI2PK: `${tenant(tenantId)}#FOLLOW-UPS#COACH#${coachId}`,
+    GSI2SK: `${dueDate}#${participantId}#${enrolmentId}#${checkpoint}`,
+  }),
+  followUpsOfCoachPartition: (tenantId: string, coachId: string) =>
+    `${tenant(tenantId)}#FOLLOW-UPS#COACH#${coachId}`,
 } as const;

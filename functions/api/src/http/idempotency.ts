@@ -25,8 +25,12 @@ function replay(stored: StoredResponse): Response {
 }
 
 /** The recorded response for the key, or undefined; 422 when the key was used for another request. */
-async function recordedResponse(db: Db, request: IdempotencyRequest): Promise<Response | undefined> {
-  const found = await findIdempotentResponse(db, request);
+async function recordedResponse(
+  db: Db,
+  request: IdempotencyRequest,
+  now: Date,
+): Promise<Response | undefined> {
+  const found = await findIdempotentResponse(db, request, now);
   if (!found) return undefined;
   if (found.requestHash !== request.requestHash) {
     throw new UnprocessableError(
@@ -52,7 +56,7 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
     .update(`${c.req.method} ${c.req.path}\n${body}`)
     .digest('base64url');
   const request = { tenantId, principalId: `${kind}:${subject}`, key, requestHash };
-  const recorded = await recordedResponse(c.var.config.db, request);
+  const recorded = await recordedResponse(c.var.config.db, request, c.var.config.now());
   if (recorded) return recorded;
   c.set('idempotency', request);
   await next();
@@ -61,5 +65,7 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
 /** After a race lost to a concurrent request with the same key: the winner's response. */
 export function replayAfterRace(c: Context<AppEnv>): Promise<Response | undefined> {
   const request = c.var.idempotency;
-  return request ? recordedResponse(c.var.config.db, request) : Promise.resolve(undefined);
+  return request
+    ? recordedResponse(c.var.config.db, request, c.var.config.now())
+    : Promise.resolve(undefined);
 }

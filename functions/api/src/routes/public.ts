@@ -1,11 +1,12 @@
 /** Public endpoints: health, the JWKS, and the OAuth 2.0 client-credentials token endpoint. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { PLATFORM_TENANT, type Principal, verifySecretAmong } from '@polku/auth';
-import { ForbiddenError, ProblemError, TenantNotActiveError } from '@polku/domain';
+import { ForbiddenError, metrics, ProblemError, TenantNotActiveError } from '@polku/domain';
 import { findClientCredentials, findTenant } from '@polku/storage';
 import * as z from 'zod';
 import type { AppConfig } from '../config.ts';
 import type { AppEnv } from '../http/env.ts';
+import { etagOf } from '../http/etag.ts';
 import { json, publicRoute, route } from '../http/route.ts';
 
 class OAuthError extends ProblemError {
@@ -183,6 +184,11 @@ export function registerPublic(app: OpenAPIHono<AppEnv>) {
               kind: z.string(),
               region: z.string(),
               status: z.string(),
+              version: z
+                .number()
+                .int()
+                .meta({ description: 'The ETag; send it in If-Match to PATCH /v1/tenant.' }),
+              smallCountThreshold: z.number().int().meta({ description: 'k of small-count suppression.' }),
             })
             .meta({ id: 'Tenant' }),
           'The tenant',
@@ -192,8 +198,10 @@ export function registerPublic(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const tenant = await findTenant(c.var.config.db, c.var.principal.tenantId);
       if (!tenant) throw new ForbiddenError('the tenant of this token no longer exists');
-      const { id, name, kind, region, status } = tenant;
-      return c.json({ id, name, kind, region, status }, 200);
+      const { id, name, kind, region, status, version } = tenant;
+      c.header('ETag', etagOf(version));
+      const smallCountThreshold = tenant.smallCountThreshold ?? metrics.DEFAULT_SUPPRESSION_THRESHOLD;
+      return c.json({ id, name, kind, region, status, version, smallCountThreshold }, 200);
     },
   );
 }

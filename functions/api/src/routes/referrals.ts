@@ -97,7 +97,7 @@ async function asSeenBy(c: AppContext, referral: Referral): Promise<Referral> {
  * A partner refers onward only a person it is working with: one with an open referral to its own
  * organisation. Anyone else is as unknown to it as an id that does not exist.
  */
-async function assertWorksWith(c: AppContext, participantId: string): Promise<void> {
+export async function assertWorksWith(c: AppContext, participantId: string): Promise<void> {
   const { principal } = c.var;
   const open = await openReferralsOf(c.var.config.db, principal.tenantId, participantId);
   if (!open.some((summary) => summary.toOrganisationId === principal.organisationId)) {

@@ -38,6 +38,11 @@ export const TenantRecord = z
     region: z.string(),
     status: TenantStatus,
     history: z.array(TenantStatusChange),
+    smallCountThreshold: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'k of small-count suppression; 5 when not set.' }),
   })
   .meta({ id: 'TenantRecord' });
 export type TenantRecord = z.infer<typeof TenantRecord>;

@@ -1,0 +1,68 @@
+/**
+ * The metrics jobs' Lambda entry, run by EventBridge schedules: `{ job: 'due' }` every few minutes
+ * projects the participants whose figures change by time; `{ job: 'reconcile' }` daily recounts every
+ * tenant and logs each difference it finds (scope ids and counts, never personal data).
+ */
+import { createDb } from '@polku/storage';
+import { jsonLogger } from './config.ts';
+import { reconcileAll } from './metrics/reconcile.ts';
+import { runDueProjections } from './metrics/stream.ts';
+
+/** How many of a tenant's differences one log line carries; the count is always whole. */
+const LOGGED_DIFFERENCES = 20;
+
+export type MetricsJob = { job: 'due' } | { job: 'reconcile' };
+
+export type MetricsJobResult =
+  | { job: 'due'; projected: number; failed: number }
+  | { job: 'reconcile'; tenants: number; participants: number; buckets: number; differences: number };
+
+const log = jsonLogger();
+const tableName = process.env.POLKU_TABLE_NAME;
+if (!tableName) throw new Error('environment variable POLKU_TABLE_NAME is not set');
+const db = createDb({ tableName, endpoint: process.env.POLKU_DYNAMODB_ENDPOINT });
+
+async function reconcile(now: Date): Promise<MetricsJobResult> {
+  const results = await reconcileAll(db, now);
+  for (const { tenantId, participants, buckets, differences } of results) {
+    log({
+      level: 'info',
+      msg: 'metrics reconciled',
+      tenantId,
+      participants,
+      buckets,
+      differences: differences.length,
+    });
+    if (differences.length > 0) {
+      log({
+        level: 'error',
+        msg: 'metrics differ from a recount',
+        tenantId,
+        count: differences.length,
+        differences: differences.slice(0, LOGGED_DIFFERENCES),
+      });
+    }
+  }
+  const total = (count: (r: (typeof results)[number]) => number) =>
+    results.reduce((sum, r) => sum + count(r), 0);
+  return {
+    job: 'reconcile',
+    tenants: results.length,
+    participants: total((r) => r.participants),
+    buckets: total((r) => r.buckets),
+    differences: total((r) => r.differences.length),
+  };
+}
+
+export const handler = async (event: MetricsJob): Promise<MetricsJobResult> => {
+  switch (event?.job) {
+    case 'due':
+      return { job: 'due', ...(await runDueProjections({ db, now: () => new Date(), log })) };
+    case 'reconcile':
+      return reconcile(new Date());
+    default:
+      throw new Error(
+        `unknown metrics job ${JSON.stringify(event)}: expected { "job": "due" } or { "job": "reconcile" }`,
+      );
+  }
+};

@@ -1,0 +1,131 @@
+/**
+ * The reconciliation: recount every metric of a tenant from the raw records and compare. Two
+ * checks: every bucket against the sum of every participant's contribution recounted now (what
+ * the projector should have applied), and every scope's figures over its whole history read off
+ * the stored buckets against a recount by the definitions alone. Any difference is reported.
+ */
+import { metrics } from '@polku/domain';
+import { type Db, listTenants, metricsStore, queryAll } from '@polku/storage';
+import { collections } from '@polku/table';
+
+export interface Difference {
+  scope: string;
+  kind: 'MONTH' | 'ESF' | 'FIGURE';
+  month: string;
+  name: string;
+  expected: number | null;
+  stored: number | null;
+}
+
+export interface Reconciliation {
+  tenantId: string;
+  asOf: string;
+  participants: number;
+  scopes: number;
+  buckets: number;
+  differences: Difference[];
+}
+
+export async function reconcileTenant(db: Db, tenantId: string, now: Date): Promise<Reconciliation> {
+  const asOf = now.toISOString().slice(0, 10);
+  const people: metrics.ParticipantFacts[] = [];
+  for await (const participantId of metricsStore.participantIdsOf(db, tenantId)) {
+    const facts = await metricsStore.participantFacts(db, tenantId, participantId);
+    if (facts) people.push(facts);
+  }
+  const tenantItems = async (prefix: string) =>
+    queryAll(db, { partition: collections.programmes(tenantId).PK, prefix }, 1_000_000);
+  const [programmeItems, projectItems, organisationItems] = await Promise.all([
+    tenantItems('PROG#'),
+    tenantItems('FP#'),
+    tenantItems('ORG#'),
+  ]);
+  const programmes = await metricsStore.programmesOf(
+    db,
+    tenantId,
+    programmeItems.map((item) => String(item.id)),
+  );
+  const lookup = (id: string) => programmes.get(id);
+
+  const expected = new Map<string, Map<string, metrics.Counters>>();
+  for (const person of people) {
+    for (const [ref, counters] of Object.entries(metrics.contributionOf(person, lookup, asOf).buckets)) {
+      const { scope, kind, month } = metrics.parseBucketRef(ref);
+      const months = expected.get(`${scope}|${kind}`) ?? new Map<string, metrics.Counters>();
+      expected.set(`${scope}|${kind}`, months);
+      months.set(month, metrics.addCounters({ ...(months.get(month) ?? {}) }, counters));
+    }
+  }
+
+  const scopes = new Set<string>(['tenant']);
+  for (const item of programmeItems) {
+    scopes.add(metrics.scopeName('programme', String(item.id)));
+    const groups = await queryAll(db, {
+      partition: collections.groupsOfProgramme(tenantId, String(item.id)).PK,
+      prefix: 'GROUP#',
+    });
+    for (const group of groups) scopes.add(metrics.scopeName('group', String(group.id)));
+  }
+  for (const item of projectItems) scopes.add(metrics.scopeName('funding-project', String(item.id)));
+  for (const item of organisationItems) scopes.add(metrics.scopeName('organisation', String(item.id)));
+  for (const key of expected.keys()) scopes.add(key.split('|')[0] as string);
+
+  const differences: Difference[] = [];
+  let buckets = 0;
+  for (const scope of scopes) {
+    const kinds: metrics.BucketKind[] = scope.startsWith('funding-project#') ? ['MONTH', 'ESF'] : ['MONTH'];
+    for (const kind of kinds) {
+      const stored = (await metricsStore.readBuckets(db, tenantId, scope, kind, '0000-00', '9999-99'))
+        .buckets;
+      const wanted = expected.get(`${scope}|${kind}`) ?? new Map<string, metrics.Counters>();
+      for (const month of new Set([...stored.keys(), ...wanted.keys()])) {
+        buckets++;
+        const have = stored.get(month) ?? {};
+        const want = wanted.get(month) ?? {};
+        for (const name of new Set([...Object.keys(have), ...Object.keys(want)])) {
+          if ((have[name] ?? 0) !== (want[name] ?? 0)) {
+            differences.push({
+              scope,
+              kind,
+              month,
+              name,
+              expected: want[name] ?? 0,
+              stored: have[name] ?? 0,
+            });
+          }
+        }
+      }
+      if (kind !== 'MONTH' || stored.size === 0) continue;
+      const months = [...stored.keys()].sort();
+      const from = months[0] as string;
+      const to = months.at(-1) as string;
+      const read = metrics.figuresOf(stored, from, to).figures;
+      const recount = metrics.recountFigures(people, lookup, scope, from, to, asOf);
+      for (const name of metrics.FIGURE_NAMES) {
+        if (read[name] !== recount[name]) {
+          differences.push({
+            scope,
+            kind: 'FIGURE',
+            month: `${from}..${to}`,
+            name,
+            expected: recount[name],
+            stored: read[name],
+          });
+        }
+      }
+    }
+  }
+  return { tenantId, asOf, participants: people.length, scopes: scopes.size, buckets, differences };
+}
+
+/** Every tenant of the region, one after another. */
+export async function reconcileAll(db: Db, now: Date): Promise<Reconciliation[]> {
+  const results: Reconciliation[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await listTenants(db, undefined, { limit: 100, startKey });
+    for (const tenant of page.items) results.push(await reconcileTenant(db, tenant.id, now));
+    startKey = page.lastKey;
+  } while (startKey);
+  return results;
+}

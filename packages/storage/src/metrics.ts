@@ -1,0 +1,562 @@
+/**
+ * The metric buckets and how they are kept exact. A participant's metrics ledger holds what their
+ * records last added to the buckets; projecting a participant recounts their contribution from
+ * the raw records, and one transaction moves the buckets by the difference and the ledger to the
+ * new contribution, on the condition that nobody moved the ledger meanwhile. Projecting twice
+ * changes nothing, so the stream may deliver a change twice and the due job may run late.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { metrics, type schemas } from '@polku/domain';
+import { collections, indexKeys, keys, METRICS_DUE_SHARDS, PARTICIPANT_SHARDS } from '@polku/table';
+import type { Db } from './db.ts';
+import { translate } from './errors.ts';
+import type { Item } from './item.ts';
+import { getItem, queryAll, queryPage } from './read.ts';
+
+type Counters = metrics.Counters;
+type Contribution = Record<string, Counters>;
+
+/** Attributes of a bucket item that are not counters. */
+const BUCKET_ATTRIBUTES = new Set(['PK', 'SK', 'entity', 'tenantId']);
+/** One transaction: the ledger and at most this many buckets (DynamoDB allows 100 items). */
+const BUCKETS_PER_TRANSACTION = 90;
+const MAX_ATTEMPTS = 12;
+/** After a change off the stream, count the person again this much later: indexes may have lagged. */
+export const SETTLE_MS = 60_000;
+
+const today = (now: Date) => now.toISOString().slice(0, 10);
+
+// ---------------------------------------------------------------------------------------------
+// Raw records of one participant
+
+/** The records of one participant the metrics count, or undefined if there is no such participant. */
+export async function participantFacts(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+): Promise<metrics.ParticipantFacts | undefined> {
+  const participant = await getItem(db, keys.participant(tenantId, participantId));
+  if (participant?.entity !== 'participant') return undefined;
+  const byIndex = (partition: string) => queryAll(db, { index: 'gsi1', partition }, 100_000);
+  const ofParticipant = ({ PK, prefix }: { PK: string; prefix: string }) =>
+    queryAll(db, { partition: PK, prefix }, 100_000);
+  const [enrolments, outcomes, attendance, milestones, referralSummaries] = await Promise.all([
+    byIndex(indexKeys.enrolmentsOfParticipantPartition(tenantId, participantId)),
+    byIndex(indexKeys.outcomesOfParticipantPartition(tenantId, participantId)),
+    byIndex(indexKeys.attendanceOfParticipantPartition(tenantId, participantId)),
+    ofParticipant(collections.milestonesOfParticipant(tenantId, participantId)),
+    ofParticipant(collections.referralsOfParticipant(tenantId, participantId)),
+  ]);
+  const referrals = await batchGet(
+    db,
+    referralSummaries
+      .filter((item) => item.entity === 'referral-summary')
+      .map((summary) => keys.referral(tenantId, String(summary.id))),
+  );
+  return {
+    participantId,
+    birthDate: String(participant.birthDate),
+    esf: participant.esf as metrics.EsfAtEntry,
+    enrolments: enrolments
+      .filter((item) => item.entity === 'enrolment')
+      .map((item) => ({
+        id: String(item.id),
+        programmeId: String(item.programmeId),
+        groupId: (item.groupId as string | null | undefined) ?? null,
+        coachId: String(item.coachId),
+        stage: item.stage as metrics.EnrolmentFacts['stage'],
+        startDate: (item.startDate as string | null | undefined) ?? null,
+        exitDate: (item.exitDate as string | null | undefined) ?? null,
+      })),
+    outcomes: outcomes
+      .filter((item) => item.entity === 'outcome')
+      .map((item) => ({
+        id: String(item.id),
+        kind: item.kind as metrics.OutcomeFacts['kind'],
+        startDate: String(item.startDate),
+        endDate: (item.endDate as string | null | undefined) ?? null,
+        withdrawn: item.withdrawn === true,
+        verifiedOn: String(item.verifiedOn),
+      })),
+    qualifications: milestones
+      .filter((item) => item.entity === 'milestone' && item.kind === 'licence-or-permit')
+      .map((item) => String(item.date)),
+    attendance: attendance
+      .filter((item) => item.entity === 'attendance')
+      .map((item) => ({
+        sessionId: String(item.sessionId),
+        programmeId: String(item.programmeId),
+        groupId: (item.groupId as string | null | undefined) ?? null,
+        date: String(item.startsAt ?? String(item.GSI1SK).split('#')[0]).slice(0, 10),
+        status: item.status as metrics.AttendanceFacts['status'],
+      })),
+    referrals: referrals
+      .filter((item) => item.entity === 'referral')
+      .map((item) => {
+        const history = (item.history ?? []) as { action: string; at: string }[];
+        const accepted = history.find((change) => change.action === 'accept');
+        return {
+          id: String(item.id),
+          fromOrganisationId: String(item.fromOrganisationId),
+          sentOn: String(item.createdAt).slice(0, 10),
+          acceptedOn: accepted ? accepted.at.slice(0, 10) : null,
+          status: String(item.status),
+        };
+      }),
+  };
+}
+
+/** The programmes the facts point to: which organisation runs each and which project funds it. */
+export async function programmesOf(
+  db: Db,
+  tenantId: string,
+  programmeIds: Iterable<string>,
+): Promise<Map<string, metrics.ProgrammeFacts>> {
+  const items = await batchGet(
+    db,
+    [...new Set(programmeIds)].map((id) => keys.programme(tenantId, id)),
+  );
+  return new Map(
+    items
+      .filter((item) => item.entity === 'programme')
+      .map((item) => [
+        String(item.id),
+        {
+          organisationId: String(item.organisationId),
+          fundingProjectId: (item.fundingProjectId as string | null | undefined) ?? null,
+        },
+      ]),
+  );
+}
+
+async function batchGet(db: Db, itemKeys: { PK: string; SK: string }[]): Promise<Item[]> {
+  const items: Item[] = [];
+  let pending: Record<string, unknown>[] = itemKeys;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const chunk = pending.slice(0, 100);
+    pending = pending.slice(100);
+    try {
+      const result = await db.doc.send(
+        new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: chunk, ConsistentRead: true } } }),
+      );
+      items.push(...(result.Responses?.[db.tableName] ?? []));
+      const unprocessed = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
+      if (unprocessed.length > 0) {
+        if (attempt > 10) throw new Error('DynamoDB left keys unprocessed after 10 retries');
+        await pause(20 * 2 ** Math.min(attempt, 6));
+        pending = [...unprocessed, ...pending];
+      }
+    } catch (error) {
+      translate(error);
+    }
+  }
+  return items;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------
+// Projection
+
+interface Ledger {
+  rev: number;
+  applied: Contribution;
+  dueAt: string | null;
+}
+
+async function ledgerOf(db: Db, tenantId: string, participantId: string): Promise<Ledger> {
+  const item = await getItem(db, keys.metricsLedger(tenantId, participantId));
+  return {
+    rev: Number(item?.rev ?? 0),
+    applied: (item?.applied as Contribution | undefined) ?? {},
+    dueAt: (item?.dueAt as string | undefined) ?? null,
+  };
+}
+
+export interface ProjectOptions {
+  now: Date;
+  /** Count the person again SETTLE_MS later (after a change read off the stream). */
+  settle?: boolean;
+}
+
+export interface Projection {
+  /** Buckets changed. */
+  buckets: number;
+  dueAt: string | null;
+}
+
+/**
+ * Brings the buckets and the ledger of one participant up to date with their raw records as of
+ * `now`, and their follow-ups with their exits. Safe to run any number of times, concurrently.
+ */
+export async function projectParticipant(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  options: ProjectOptions,
+): Promise<Projection> {
+  const asOf = today(options.now);
+  for (let attempt = 1; ; attempt++) {
+    const [ledger, facts] = await Promise.all([
+      ledgerOf(db, tenantId, participantId),
+      participantFacts(db, tenantId, participantId),
+    ]);
+    let target: metrics.Contribution = { buckets: {}, changesOn: null };
+    if (facts) {
+      const programmeIds = [...facts.enrolments, ...facts.attendance].map((r) => r.programmeId);
+      const programmes = await programmesOf(db, tenantId, programmeIds);
+      target = metrics.contributionOf(facts, (id) => programmes.get(id), asOf);
+    }
+    const dueAt = earliestDue(target.changesOn, options);
+    try {
+      const changed = await moveLedger(db, tenantId, participantId, ledger, target.buckets, dueAt);
+      await syncFollowUps(db, tenantId, participantId, facts);
+      return { buckets: changed, dueAt };
+    } catch (error) {
+      if (!isContention(error) || attempt >= MAX_ATTEMPTS) translate(error);
+      // Someone else moved the ledger or a bucket at the same moment: count again from the records.
+      await pause(Math.random() * 25 * 2 ** Math.min(attempt, 6));
+    }
+  }
+}
+
+function earliestDue(changesOn: string | null, options: ProjectOptions): string | null {
+  const dates = [changesOn === null ? null : `${changesOn}T00:00:00.000Z`];
+  if (options.settle) dates.push(new Date(options.now.getTime() + SETTLE_MS).toISOString());
+  return dates.filter((d): d is string => d !== null).sort()[0] ?? null;
+}
+
+function isContention(error: unknown): boolean {
+  if (!(error instanceof TransactionCanceledException)) return false;
+  return (error.CancellationReasons ?? []).some(
+    (reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'TransactionConflict',
+  );
+}
+
+/** Moves buckets and ledger to `target` in transactions of at most BUCKETS_PER_TRANSACTION buckets. */
+async function moveLedger(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  ledger: Ledger,
+  target: Contribution,
+  dueAt: string | null,
+): Promise<number> {
+  const delta = metrics.contributionDelta(ledger.applied, target);
+  const refs = Object.keys(delta);
+  if (refs.length === 0 && dueAt === ledger.dueAt && ledger.rev > 0) return 0;
+  let applied = ledger.applied;
+  let rev = ledger.rev;
+  for (let start = 0; start === 0 || start < refs.length; start += BUCKETS_PER_TRANSACTION) {
+    const chunk = refs.slice(start, start + BUCKETS_PER_TRANSACTION);
+    const next: Contribution = { ...applied };
+    for (const ref of chunk) {
+      if (target[ref]) next[ref] = target[ref];
+      else delete next[ref];
+    }
+    const last = start + BUCKETS_PER_TRANSACTION >= refs.length;
+    await db.doc.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Put: {
+              TableName: db.tableName,
+              Item: ledgerItem(tenantId, participantId, rev + 1, next, last ? dueAt : ledger.dueAt),
+              ConditionExpression: rev === 0 ? 'attribute_not_exists(PK)' : 'rev = :rev',
+              ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
+            },
+          },
+          ...chunk.map((ref) => ({ Update: bucketUpdate(db, tenantId, ref, delta[ref] as Counters) })),
+        ],
+      }),
+    );
+    applied = next;
+    rev += 1;
+  }
+  return refs.length;
+}
+
+function ledgerItem(
+  tenantId: string,
+  participantId: string,
+  rev: number,
+  applied: Contribution,
+  dueAt: string | null,
+) {
+  return {
+    ...keys.metricsLedger(tenantId, participantId),
+    ...(dueAt ? indexKeys.metricsDue(tenantId, participantId, dueAt) : {}),
+    entity: 'metrics-ledger',
+    tenantId,
+    participantId,
+    rev,
+    applied,
+    ...(dueAt ? { dueAt } : {}),
+  };
+}
+
+function bucketUpdate(db: Db, tenantId: string, ref: string, delta: Counters) {
+  const { scope, kind, month } = metrics.parseBucketRef(ref);
+  const names: Record<string, string> = { '#entity': 'entity', '#tenant': 'tenantId' };
+  const values: Record<string, unknown> = { ':entity': 'metrics-bucket', ':tenant': tenantId };
+  const adds = Object.entries(delta).map(([counter, n], index) => {
+    names[`#c${index}`] = counter;
+    values[`:v${index}`] = n;
+    return `#c${index} :v${index}`;
+  });
+  return {
+    TableName: db.tableName,
+    Key: keys.metricsBucket(tenantId, scope, kind, month),
+    UpdateExpression: `SET #entity = :entity, #tenant = :tenant ADD ${adds.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Follow-ups
+
+const CHECKPOINT_DAYS: [string, number][] = [
+  ['28-days', 28],
+  ['4-months', 120],
+  ['6-months', 182],
+];
+
+/** The follow-ups still to make after each exit: due dates on which no outcome has been verified since. */
+export function followUpsOf(facts: metrics.ParticipantFacts | undefined): Item[] {
+  if (!facts) return [];
+  const verified = facts.outcomes.filter((o) => !o.withdrawn).map((o) => o.verifiedOn);
+  const due: Item[] = [];
+  for (const enrolment of facts.enrolments) {
+    if (enrolment.startDate === null || enrolment.exitDate === null) continue;
+    for (const [checkpoint, days] of CHECKPOINT_DAYS) {
+      const dueDate = metrics.addDays(enrolment.exitDate, days);
+      if (verified.some((date) => date >= dueDate)) continue;
+      due.push({
+        participantId: facts.participantId,
+        enrolmentId: enrolment.id,
+        programmeId: enrolment.programmeId,
+        coachId: enrolment.coachId,
+        exitDate: enrolment.exitDate,
+        checkpoint,
+        dueDate,
+      });
+    }
+  }
+  return due;
+}
+
+async function syncFollowUps(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  facts: metrics.ParticipantFacts | undefined,
+): Promise<void> {
+  const { PK, prefix } = collections.followUpsOfParticipant(tenantId, participantId);
+  const existing = await queryAll(db, { partition: PK, prefix }, 10_000);
+  const wanted = followUpsOf(facts).map((followUp) => ({
+    ...keys.followUp(tenantId, participantId, String(followUp.enrolmentId), String(followUp.checkpoint)),
+    ...indexKeys.followUpDue(
+      tenantId,
+      String(followUp.dueDate),
+      participantId,
+      String(followUp.enrolmentId),
+      String(followUp.checkpoint),
+    ),
+    ...indexKeys.followUpDueOfCoach(
+      tenantId,
+      String(followUp.coachId),
+      String(followUp.dueDate),
+      participantId,
+      String(followUp.enrolmentId),
+      String(followUp.checkpoint),
+    ),
+    entity: 'follow-up',
+    tenantId,
+    ...followUp,
+  }));
+  const same = (a: Item, b: Item) => JSON.stringify(a) === JSON.stringify({ ...b, ...a });
+  const writes = [
+    ...wanted
+      .filter((item) => !existing.some((old) => old.SK === item.SK && same(item, old)))
+      .map((item) => ({ PutRequest: { Item: item } })),
+    ...existing
+      .filter((old) => !wanted.some((item) => item.SK === old.SK))
+      .map((old) => ({ DeleteRequest: { Key: { PK: old.PK, SK: old.SK } } })),
+  ];
+  try {
+    await Promise.all(
+      writes.map((write) =>
+        'PutRequest' in write
+          ? db.doc.send(new PutCommand({ TableName: db.tableName, Item: write.PutRequest.Item }))
+          : db.doc.send(new DeleteCommand({ TableName: db.tableName, Key: write.DeleteRequest.Key })),
+      ),
+    );
+  } catch (error) {
+    translate(error);
+  }
+}
+
+/** A page of a tenant's follow-ups due on or before `dueBefore`, soonest first. */
+export async function listFollowUps(
+  db: Db,
+  tenantId: string,
+  filter: { dueBefore: string; coachId?: string | undefined },
+  page: { limit: number; startKey?: Item | undefined },
+) {
+  const between: [string, string] = ['0000', `${filter.dueBefore}~`];
+  const result = await queryPage(
+    db,
+    filter.coachId === undefined
+      ? { index: 'gsi1', partition: indexKeys.followUpsPartition(tenantId), between }
+      : { index: 'gsi2', partition: indexKeys.followUpsOfCoachPartition(tenantId, filter.coachId), between },
+    page,
+  );
+  const fields = [
+    'participantId',
+    'enrolmentId',
+    'programmeId',
+    'coachId',
+    'exitDate',
+    'checkpoint',
+    'dueDate',
+  ];
+  return {
+    items: result.items.map((item) =>
+      Object.fromEntries(fields.map((name) => [name, item[name]])),
+    ) as unknown as schemas.FollowUp[],
+    lastKey: result.lastKey,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading buckets
+
+export interface BucketRead {
+  buckets: Map<string, Counters>;
+  /** Read capacity units the read consumed. */
+  consumedCapacity: number;
+}
+
+/** A scope's buckets of one kind up to and including month `to`, oldest first. */
+export async function readBuckets(
+  db: Db,
+  tenantId: string,
+  scope: string,
+  kind: metrics.BucketKind,
+  from: string,
+  to: string,
+): Promise<BucketRead> {
+  const { PK, prefix } = collections.metricsBuckets(tenantId, scope, kind);
+  const buckets = new Map<string, Counters>();
+  let consumedCapacity = 0;
+  let startKey: Record<string, unknown> | undefined;
+  try {
+    do {
+      const result = await db.doc.send(
+        new QueryCommand({
+          TableName: db.tableName,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': PK, ':from': `${prefix}${from}`, ':to': `${prefix}${to}` },
+          ReturnConsumedCapacity: 'TOTAL',
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      consumedCapacity += result.ConsumedCapacity?.CapacityUnits ?? 0;
+      for (const item of result.Items ?? [])
+        buckets.set(String(item.SK).slice(prefix.length), countersOf(item));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+  } catch (error) {
+    translate(error);
+  }
+  return { buckets, consumedCapacity };
+}
+
+function countersOf(item: Item): Counters {
+  const counters: Counters = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (!BUCKET_ATTRIBUTES.has(name) && typeof value === 'number' && value !== 0) counters[name] = value;
+  }
+  return counters;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The due index
+
+export interface DueLedger {
+  tenantId: string;
+  participantId: string;
+  dueAt: string;
+}
+
+/** Ledgers due by `now`, from every due-index shard, at most `limit` per shard. */
+export async function dueLedgers(db: Db, now: Date, limit = 500): Promise<DueLedger[]> {
+  const upTo = `${now.toISOString()}~`;
+  const shards = await Promise.all(
+    Array.from({ length: METRICS_DUE_SHARDS }, (_, shard) =>
+      queryPage(
+        db,
+        { index: 'gsi1', partition: indexKeys.metricsDuePartition(shard), between: ['0000', upTo] },
+        { limit },
+      ),
+    ),
+  );
+  return shards.flatMap((page) =>
+    page.items.map((item) => ({
+      tenantId: String(item.tenantId),
+      participantId: String(item.participantId),
+      dueAt: String(item.dueAt),
+    })),
+  );
+}
+
+/** Participants enrolled in a programme (each once), for a change of what the programme counts in. */
+export async function participantsOfProgramme(
+  db: Db,
+  tenantId: string,
+  programmeId: string,
+): Promise<string[]> {
+  const items = await queryAll(
+    db,
+    { index: 'gsi2', partition: indexKeys.enrolmentsOfProgrammePartition(tenantId, programmeId) },
+    1_000_000,
+  );
+  return [...new Set(items.map((item) => String(item.participantId)))];
+}
+
+/** Every participant id of a tenant, shard by shard. */
+export async function* participantIdsOf(db: Db, tenantId: string): AsyncGenerator<string> {
+  for (let shard = 0; shard < PARTICIPANT_SHARDS; shard++) {
+    let startKey: Item | undefined;
+    do {
+      const page = await queryPage(
+        db,
+        { index: 'gsi1', partition: indexKeys.participantShardPartition(tenantId, shard) },
+        { limit: 100, startKey },
+      );
+      for (const item of page.items) if (item.entity === 'participant') yield String(item.id);
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+}
+
+/** Writes a whole ledger as it should be: for the benchmark's bulk seeding, never on a request path. */
+export async function writeLedger(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  applied: Contribution,
+  dueAt: string | null,
+): Promise<void> {
+  await db.doc.send(
+    new PutCommand({ TableName: db.tableName, Item: ledgerItem(tenantId, participantId, 1, applied, dueAt) }),
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * `pnpm metrics:reconcile [--tenant <id>]`: recounts the metrics from the raw records and compares
+ * them with the stored buckets, on the stack `pnpm dev` runs, or with `--table <name> [--region r]`
+ * on a deployed table. Exits 1 when anything differs.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDb, type Db, findTenant } from '@polku/storage';
+import {
+  type Reconciliation,
+  reconcileAll,
+  reconcileTenant,
+} from '../functions/api/src/metrics/reconcile.ts';
+
+const PRINTED_DIFFERENCES = 50;
+
+const { values } = parseArgs({
+  options: {
+    tenant: { type: 'string' },
+    table: { type: 'string' },
+    region: { type: 'string' },
+    'data-dir': { type: 'string', default: process.env.POLKU_DATA_DIR ?? '.data' },
+  },
+});
+
+function fail(message: string): never {
+  process.stderr.write(`pnpm metrics:reconcile: ${message}\n`);
+  process.exit(2);
+}
+
+/** The table `pnpm dev` serves: its DynamoDB Local's port is picked at start and written to dev-stack.json. */
+async function devStackDb(dataDir: string): Promise<Db> {
+  const stackFile = join(resolve(dataDir), 'dev-stack.json');
+  const notRunning = `no pnpm dev stack is running for ${dataDir}: start \`pnpm dev\` first (or give --table <name> for AWS)`;
+  if (!existsSync(stackFile)) fail(notRunning);
+  const { endpoint, tableName } = JSON.parse(readFileSync(stackFile, 'utf8')) as {
+    endpoint: string;
+    tableName: string;
+  };
+  const probe = new DynamoDBClient({
+    endpoint,
+    region: 'eu-north-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+  try {
+    await probe.send(new DescribeTableCommand({ TableName: tableName }), {
+      abortSignal: AbortSignal.timeout(3000),
+    });
+  } catch {
+    fail(`${notRunning}; DynamoDB Local at ${endpoint} does not answer`);
+  } finally {
+    probe.destroy();
+  }
+  return createDb({ tableName, endpoint });
+}
+
+if (values.region && !values.table) fail('--region goes with --table <name>');
+const db = values.table
+  ? createDb({ tableName: values.table, region: values.region })
+  : await devStackDb(values['data-dir']);
+const where = values.table ? `table ${values.table}` : 'the pnpm dev stack';
+
+let results: Reconciliation[];
+try {
+  const now = new Date();
+  if (values.tenant) {
+    if (!(await findTenant(db, values.tenant))) fail(`no tenant ${values.tenant} in ${where}`);
+    results = [await reconcileTenant(db, values.tenant, now)];
+  } else {
+    results = await reconcileAll(db, now);
+  }
+} catch (error) {
+  fail(`reconciling ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+for (const { tenantId, participants, scopes, buckets, differences } of results) {
+  out(
+    `tenant ${tenantId}  participants ${participants}  scopes ${scopes}  buckets ${buckets}  differences ${differences.length}`,
+  );
+  for (const d of differences.slice(0, PRINTED_DIFFERENCES)) {
+    out(`  ${d.scope} ${d.kind} ${d.month} ${d.name}: expected ${d.expected}, stored ${d.stored}`);
+  }
+  if (differences.length > PRINTED_DIFFERENCES)
+    out(`  … and ${differences.length - PRINTED_DIFFERENCES} more`);
+}
+const differing = results.filter((result) => result.differences.length > 0).length;
+out(
+  differing === 0
+    ? `${results.length} tenant(s) reconciled in ${where}: no differences`
+    : `${differing} of ${results.length} tenant(s) in ${where} have metrics that differ from a recount`,
+);
+db.doc.destroy();
+process.exitCode = differing === 0 ? 0 : 1;
