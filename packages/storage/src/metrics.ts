@@ -136,7 +136,7 @@ export async function programmesOf(
   );
 }
 
-async function batchGet(db: Db, itemKeys: { PK: string; SK: string }[]): Promise<Item[]> {
+async function batchGet(db: Db, itemKeys: { PK: string; SK: string }[], consistent = true): Promise<Item[]> {
   const items: Item[] = [];
   let pending: Record<string, unknown>[] = itemKeys;
   for (let attempt = 0; pending.length > 0; attempt++) {
@@ -144,7 +144,9 @@ async function batchGet(db: Db, itemKeys: { PK: string; SK: string }[]): Promise
     pending = pending.slice(100);
     try {
       const result = await db.doc.send(
-        new BatchGetCommand({ RequestItems: { [db.tableName]: { Keys: chunk, ConsistentRead: true } } }),
+        new BatchGetCommand({
+          RequestItems: { [db.tableName]: { Keys: chunk, ConsistentRead: consistent } },
+        }),
       );
       items.push(...(result.Responses?.[db.tableName] ?? []));
       const unprocessed = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
@@ -441,43 +443,67 @@ export async function listFollowUps(
 
 export interface BucketRead {
   buckets: Map<string, Counters>;
-  /** Read capacity units the read consumed. */
-  consumedCapacity: number;
 }
 
-/** A scope's buckets of one kind up to and including month `to`, oldest first. */
+/**
+ * A scope's buckets of one kind for the months `from`..`to` (`from` null: from its first month),
+ * read by key: two one-item queries find the first and last month held, then one BatchGetItem per
+ * 100 months. Each bucket is a small item read eventually consistent, so the read costs half a
+ * capacity unit per month, whatever the number of participants counted in it.
+ */
 export async function readBuckets(
   db: Db,
   tenantId: string,
   scope: string,
   kind: metrics.BucketKind,
-  from: string,
+  from: string | null,
   to: string,
 ): Promise<BucketRead> {
   const { PK, prefix } = collections.metricsBuckets(tenantId, scope, kind);
-  const buckets = new Map<string, Counters>();
-  let consumedCapacity = 0;
-  let startKey: Record<string, unknown> | undefined;
-  try {
-    do {
+  const edge = async (newestFirst: boolean) => {
+    try {
       const result = await db.doc.send(
         new QueryCommand({
           TableName: db.tableName,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: { ':pk': PK, ':from': `${prefix}${from}`, ':to': `${prefix}${to}` },
-          ReturnConsumedCapacity: 'TOTAL',
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': PK, ':prefix': prefix },
+          ProjectionExpression: 'SK',
+          ScanIndexForward: !newestFirst,
+          Limit: 1,
         }),
       );
-      consumedCapacity += result.ConsumedCapacity?.CapacityUnits ?? 0;
-      for (const item of result.Items ?? [])
-        buckets.set(String(item.SK).slice(prefix.length), countersOf(item));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
-  } catch (error) {
-    translate(error);
-  }
-  return { buckets, consumedCapacity };
+      const sk = result.Items?.[0]?.SK;
+      return typeof sk === 'string' ? sk.slice(prefix.length) : undefined;
+    } catch (error) {
+      translate(error);
+    }
+  };
+  const [first, last] = await Promise.all([edge(false), edge(true)]);
+  const buckets = new Map<string, Counters>();
+  if (first === undefined || last === undefined) return { buckets };
+  const start = from === null || from < first ? first : from;
+  const end = to > last ? last : to;
+  if (start > end) return { buckets };
+  const months = metrics.monthsFrom(start, end);
+  const items = await batchGet(
+    db,
+    months.map((month) => keys.metricsBucket(tenantId, scope, kind, month)),
+    false,
+  );
+  for (const item of items) buckets.set(String(item.SK).slice(prefix.length), countersOf(item));
+  return { buckets: new Map([...buckets].sort(([a], [b]) => (a < b ? -1 : 1))) };
+}
+
+/** Every bucket of a scope and kind, oldest first (the reconciliation's read). */
+export async function allBuckets(
+  db: Db,
+  tenantId: string,
+  scope: string,
+  kind: metrics.BucketKind,
+): Promise<Map<string, Counters>> {
+  const { PK, prefix } = collections.metricsBuckets(tenantId, scope, kind);
+  const items = await queryAll(db, { partition: PK, prefix }, 1_000_000);
+  return new Map(items.map((item) => [String(item.SK).slice(prefix.length), countersOf(item)]));
 }
 
 function countersOf(item: Item): Counters {

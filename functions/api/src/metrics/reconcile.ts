@@ -75,8 +75,7 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
   for (const scope of scopes) {
     const kinds: metrics.BucketKind[] = scope.startsWith('funding-project#') ? ['MONTH', 'ESF'] : ['MONTH'];
     for (const kind of kinds) {
-      const stored = (await metricsStore.readBuckets(db, tenantId, scope, kind, '0000-00', '9999-99'))
-        .buckets;
+      const stored = await metricsStore.allBuckets(db, tenantId, scope, kind);
       const wanted = expected.get(`${scope}|${kind}`) ?? new Map<string, metrics.Counters>();
       for (const month of new Set([...stored.keys(), ...wanted.keys()])) {
         buckets++;

@@ -120,7 +120,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
         c.var.principal.tenantId,
         scope,
         'MONTH',
-        '0000-00',
+        null,
         period.to,
       );
       const applied = !EXACT.includes(c.var.principal.role);
