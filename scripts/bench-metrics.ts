@@ -131,7 +131,7 @@ async function seedStructure(
     },
   ];
   const programmes: Shape['programmes'] = [];
-  for (const templateId of ['small-group-coaching', 'career-coaching', 'job-coaching-pay-subsidised']) {
+  for (const templateId of ['small-group-coaching', 'career-coaching', 'pay-subsidised-job-coaching']) {
     const id = newId();
     items.push({
       ...keys.programme(tenantId, id),

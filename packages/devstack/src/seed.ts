@@ -167,6 +167,8 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
       `enrolment-${i}`,
     );
   }
+  await seedPastCohorts(app, token, programmes, today);
+
   const schedule = (await post(
     '/v1/sessions/schedule',
     {
@@ -207,6 +209,189 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
       },
       { 'If-Match': `"${session.version}"` },
     );
+  }
+}
+
+/** What a past participant of a programme went on to: an outcome kind, its start and length in days. */
+type Result = { kind: string; after: number; days: number | null } | null;
+
+/**
+ * Each programme's finished cohort, shaped like its seed's headline: in small-group coaching three
+ * of four in jobs of four months or more and one dropout; in job coaching a third moving from the
+ * pay-subsidised job to the open market; in the entrepreneurship group four in ten starting a
+ * business. They started about ten months ago and left about seven months ago, so every figure,
+ * six months after leaving included, has something to count.
+ */
+const PAST_COHORTS: Record<string, { results: Result[]; dropouts: number[]; qualified?: number[] }> = {
+  'career-coaching': {
+    results: [
+      { kind: 'work-try-out', after: 5, days: 60 },
+      { kind: 'training', after: 10, days: 150 },
+      { kind: 'employed-open-market', after: 20, days: null },
+      { kind: 'rehabilitative-work', after: 3, days: 90 },
+      { kind: 'study-place', after: 14, days: null },
+      null,
+    ],
+    dropouts: [5],
+  },
+  'career-planning': {
+    results: [
+      { kind: 'employed-open-market', after: 7, days: null },
+      { kind: 'study-place', after: 21, days: null },
+      { kind: 'self-employed', after: 30, days: null },
+      { kind: 'job-searching', after: 1, days: null },
+      { kind: 'employed-open-market', after: 12, days: 90 },
+      { kind: 'training', after: 5, days: 120 },
+    ],
+    dropouts: [],
+    qualified: [0, 4],
+  },
+  'small-group-coaching': {
+    results: [
+      { kind: 'employed-open-market', after: 1, days: null },
+      { kind: 'employed-open-market', after: 3, days: 200 },
+      { kind: 'employed-pay-subsidy', after: 10, days: null },
+      null,
+    ],
+    dropouts: [3],
+  },
+  'pay-subsidised-job-coaching': {
+    results: [
+      { kind: 'employed-open-market', after: 14, days: null },
+      { kind: 'employed-open-market', after: 30, days: null },
+      { kind: 'employed-pay-subsidy', after: 0, days: 60 },
+      { kind: 'job-searching', after: 0, days: null },
+      { kind: 'employed-open-market', after: 20, days: 100 },
+      null,
+    ],
+    dropouts: [5],
+  },
+  'peer-mentoring-entrepreneurship': {
+    results: [
+      { kind: 'self-employed', after: 10, days: null },
+      { kind: 'self-employed', after: 40, days: null },
+      { kind: 'work-try-out', after: 5, days: 30 },
+      { kind: 'employed-open-market', after: 15, days: null },
+      { kind: 'training', after: 2, days: 90 },
+    ],
+    dropouts: [],
+  },
+};
+
+async function seedPastCohorts(
+  app: App,
+  token: string,
+  programmes: (Record<string, unknown> & { id: string })[],
+  today: Date,
+): Promise<void> {
+  const post = (path: string, body: unknown, key: string, headers = {}) =>
+    call(app, token, 'POST', path, body, { 'Idempotency-Key': `seed-${key}`, ...headers });
+  const daysAgo = (days: number) => new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+  const plus = (date: string, days: number) =>
+    new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  for (const [p, programme] of programmes.entries()) {
+    const templateId = String(programme.templateId);
+    const cohort = PAST_COHORTS[templateId];
+    if (!cohort) continue;
+    const group =
+      templateId === 'small-group-coaching'
+        ? await post(
+            `/v1/programmes/${programme.id}/groups`,
+            { name: 'Spring group', leaderName: 'Group leader', meetingDays: ['TU', 'TH'], capacity: 4 },
+            'group-spring',
+          )
+        : undefined;
+    for (const [i, result] of cohort.results.entries()) {
+      const key = `past-${templateId}-${i}`;
+      const n = p * 7 + i;
+      const participant = await post(
+        '/v1/participants',
+        {
+          firstName: FIRST[(n + 5) % FIRST.length],
+          lastName: LAST[(n + 3) % LAST.length],
+          birthDate: `${1970 + (n % 35)}-0${1 + (n % 9)}-2${n % 8}`,
+          municipality: n % 2 === 0 ? 'Joensuu' : 'Liperi',
+          esf: {
+            gender: n % 7 === 0 ? 'non-binary' : n % 2 === 0 ? 'woman' : 'man',
+            labourMarketStatus: n % 5 === 0 ? 'inactive' : 'unemployed',
+            ...(n % 5 === 0 ? {} : { unemployedSince: daysAgo(300 + 40 * (n % 12)) }),
+            iscedLevel: n % 9,
+            disability: n % 9 === 4,
+            foreignBackground: templateId === 'peer-mentoring-entrepreneurship' || n % 6 === 0,
+            thirdCountNational: templateId === 'peer-mentoring-entrepreneurship' && i % 2 === 0,
+            rural: n % 3 === 1,
+          },
+        },
+        `${key}-participant`,
+      );
+      const started = daysAgo(320 - 3 * i);
+      const enrolment = await post(
+        '/v1/enrolments',
+        {
+          participantId: participant.id,
+          programmeId: programme.id,
+          ...(group ? { groupId: group.id } : {}),
+          coachId: 'demo-coach',
+          stage: 'active',
+          date: started,
+        },
+        `${key}-enrolment`,
+      );
+      const dropout = cohort.dropouts.includes(i);
+      const exit = dropout ? daysAgo(260) : daysAgo(215 - 2 * i);
+      await post(
+        `/v1/enrolments/${enrolment.id}/stage`,
+        dropout
+          ? { stage: 'discontinued', date: exit, reason: 'Moved to another municipality' }
+          : { stage: 'completed', date: exit },
+        `${key}-exit`,
+        { 'If-Match': `"${enrolment.version}"` },
+      );
+      if (cohort.qualified?.includes(i)) {
+        await post(
+          `/v1/participants/${participant.id}/milestones`,
+          {
+            kind: 'licence-or-permit',
+            date: plus(exit, -7),
+            enrolmentId: enrolment.id,
+            title: 'Hygiene passport',
+          },
+          `${key}-licence`,
+        );
+      }
+      if (templateId === 'pay-subsidised-job-coaching') {
+        // The subsidised job during the coaching: what "progressed" is measured after.
+        await post(
+          '/v1/outcomes',
+          {
+            participantId: participant.id,
+            enrolmentId: enrolment.id,
+            kind: 'employed-pay-subsidy',
+            startDate: started,
+            endDate: plus(exit, 10),
+            employerOrInstitution: 'City of Joensuu',
+            source: 'employer',
+            verifiedOn: plus(exit, 10),
+          },
+          `${key}-subsidised`,
+        );
+      }
+      if (!result) continue;
+      const startDate = plus(exit, result.after + (templateId === 'pay-subsidised-job-coaching' ? 10 : 0));
+      await post(
+        '/v1/outcomes',
+        {
+          participantId: participant.id,
+          enrolmentId: enrolment.id,
+          kind: result.kind,
+          startDate,
+          ...(result.days === null ? {} : { endDate: plus(startDate, result.days) }),
+          source: result.kind.startsWith('employed') ? 'employer' : 'self-reported',
+          verifiedOn: daysAgo(20),
+        },
+        `${key}-outcome`,
+      );
+    }
   }
 }
 

@@ -33,7 +33,10 @@ export async function dispatchStreamRecords(
   const outcomes = await Promise.all(
     records.map(async (record) => {
       const image = record.dynamodb?.NewImage;
-      const event = record.eventName === 'INSERT' && image ? domainEventOf(unmarshall(image)) : undefined;
+      // The entity is read off the raw image first: other items (empty maps in them included) are
+      // none of the dispatcher's business and are never converted.
+      const isEvent = record.eventName === 'INSERT' && image?.entity?.S === 'domain-event';
+      const event = isEvent && image ? domainEventOf(unmarshall(image)) : undefined;
       if (!event) return undefined;
       try {
         await dispatcher.dispatch(event);
