@@ -1,7 +1,8 @@
 /**
- * `pnpm metrics:reconcile [--tenant <id>]`: recounts the metrics from the raw records and compares
- * them with the stored buckets, on the stack `pnpm dev` runs, or with `--table <name> [--region r]`
- * on a deployed table. Exits 1 when anything differs.
+ * `pnpm metrics:reconcile [--tenant <id>] [--project-all]`: recounts the metrics from the raw records
+ * and compares them with the stored buckets, on the stack `pnpm dev` runs, or with
+ * `--table <name> [--region r]` on a deployed table. Exits 1 when anything differs. `--project-all`
+ * first projects every participant: the backfill for records written before the projector ran.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -9,9 +10,10 @@ import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDb, type Db, findTenant } from '@polku/storage';
 import {
+  projectEveryone,
   type Reconciliation,
-  reconcileAll,
   reconcileTenant,
+  tenantIdsOf,
 } from '../functions/api/src/metrics/reconcile.ts';
 
 const PRINTED_DIFFERENCES = 50;
@@ -19,6 +21,7 @@ const PRINTED_DIFFERENCES = 50;
 const { values } = parseArgs({
   options: {
     tenant: { type: 'string' },
+    'project-all': { type: 'boolean', default: false },
     table: { type: 'string' },
     region: { type: 'string' },
     'data-dir': { type: 'string', default: process.env.POLKU_DATA_DIR ?? '.data' },
@@ -66,12 +69,18 @@ const where = values.table ? `table ${values.table}` : 'the pnpm dev stack';
 let results: Reconciliation[];
 try {
   const now = new Date();
-  if (values.tenant) {
-    if (!(await findTenant(db, values.tenant))) fail(`no tenant ${values.tenant} in ${where}`);
-    results = [await reconcileTenant(db, values.tenant, now)];
-  } else {
-    results = await reconcileAll(db, now);
+  if (values.tenant && !(await findTenant(db, values.tenant))) fail(`no tenant ${values.tenant} in ${where}`);
+  const tenants = values.tenant ? [values.tenant] : await tenantIdsOf(db);
+  if (values['project-all']) {
+    // The backfill: project every participant first (idempotent), then recount.
+    for (const tenantId of tenants) {
+      process.stdout.write(
+        `tenant ${tenantId}  projected ${await projectEveryone(db, tenantId, now)} participants\n`,
+      );
+    }
   }
+  results = [];
+  for (const tenantId of tenants) results.push(await reconcileTenant(db, tenantId, now));
 } catch (error) {
   fail(`reconciling ${where} failed: ${error instanceof Error ? error.message : String(error)}`);
 }

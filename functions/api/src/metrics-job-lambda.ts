@@ -5,17 +5,18 @@
  */
 import { createDb } from '@polku/storage';
 import { jsonLogger } from './config.ts';
-import { reconcileAll } from './metrics/reconcile.ts';
+import { projectEveryone, reconcileAll, tenantIdsOf } from './metrics/reconcile.ts';
 import { runDueProjections } from './metrics/stream.ts';
 
 /** How many of a tenant's differences one log line carries; the count is always whole. */
 const LOGGED_DIFFERENCES = 20;
 
-export type MetricsJob = { job: 'due' } | { job: 'reconcile' };
+export type MetricsJob = { job: 'due' } | { job: 'reconcile' } | { job: 'project-all'; tenantId?: string };
 
 export type MetricsJobResult =
   | { job: 'due'; projected: number; failed: number }
-  | { job: 'reconcile'; tenants: number; participants: number; buckets: number; differences: number };
+  | { job: 'reconcile'; tenants: number; participants: number; buckets: number; differences: number }
+  | { job: 'project-all'; tenants: number; participants: number };
 
 const log = jsonLogger();
 const tableName = process.env.POLKU_TABLE_NAME;
@@ -60,9 +61,26 @@ export const handler = async (event: MetricsJob): Promise<MetricsJobResult> => {
       return { job: 'due', ...(await runDueProjections({ db, now: () => new Date(), log })) };
     case 'reconcile':
       return reconcile(new Date());
+    case 'project-all': {
+      // The backfill an operator runs by hand (aws lambda invoke): after a first deploy over
+      // existing data, or when the stream's 24 hours were lost.
+      const tenants = event.tenantId ? [event.tenantId] : await tenantIdsOf(db);
+      let participants = 0;
+      for (const tenantId of tenants) {
+        const projected = await projectEveryone(db, tenantId, new Date());
+        log({
+          level: 'info',
+          msg: 'metrics: every participant projected',
+          tenantId,
+          participants: projected,
+        });
+        participants += projected;
+      }
+      return { job: 'project-all', tenants: tenants.length, participants };
+    }
     default:
       throw new Error(
-        `unknown metrics job ${JSON.stringify(event)}: expected { "job": "due" } or { "job": "reconcile" }`,
+        `unknown metrics job ${JSON.stringify(event)}: expected { "job": "due" }, { "job": "reconcile" } or { "job": "project-all" }`,
       );
   }
 };

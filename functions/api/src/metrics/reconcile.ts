@@ -29,10 +29,10 @@ export interface Reconciliation {
 export async function reconcileTenant(db: Db, tenantId: string, now: Date): Promise<Reconciliation> {
   const asOf = now.toISOString().slice(0, 10);
   const people: metrics.ParticipantFacts[] = [];
-  for await (const participantId of metricsStore.participantIdsOf(db, tenantId)) {
+  await forEachParticipant(db, tenantId, async (participantId) => {
     const facts = await metricsStore.participantFacts(db, tenantId, participantId);
     if (facts) people.push(facts);
-  }
+  });
   const tenantItems = async (prefix: string) =>
     queryAll(db, { partition: collections.programmes(tenantId).PK, prefix }, 1_000_000);
   const [programmeItems, projectItems, organisationItems] = await Promise.all([
@@ -117,14 +117,51 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
   return { tenantId, asOf, participants: people.length, scopes: scopes.size, buckets, differences };
 }
 
+/** Runs `work` for every participant of a tenant, READ_CONCURRENCY at a time. */
+async function forEachParticipant(
+  db: Db,
+  tenantId: string,
+  work: (participantId: string) => Promise<void>,
+): Promise<number> {
+  const ids = metricsStore.participantIdsOf(db, tenantId);
+  let count = 0;
+  const worker = async () => {
+    for (let next = await ids.next(); !next.done; next = await ids.next()) {
+      count++;
+      await work(next.value);
+    }
+  };
+  await Promise.all(Array.from({ length: READ_CONCURRENCY }, worker));
+  return count;
+}
+
+const READ_CONCURRENCY = 16;
+
+/**
+ * Projects every participant of a tenant: the backfill for records written before the projector
+ * ran (or while its stream was lost). Projecting is idempotent, so running it twice is harmless.
+ */
+export async function projectEveryone(db: Db, tenantId: string, now: Date): Promise<number> {
+  return forEachParticipant(db, tenantId, async (participantId) => {
+    await metricsStore.projectParticipant(db, tenantId, participantId, { now });
+  });
+}
+
 /** Every tenant of the region, one after another. */
 export async function reconcileAll(db: Db, now: Date): Promise<Reconciliation[]> {
   const results: Reconciliation[] = [];
+  for (const tenantId of await tenantIdsOf(db)) results.push(await reconcileTenant(db, tenantId, now));
+  return results;
+}
+
+/** Every tenant id of the region (the operators' list: ids and metadata only). */
+export async function tenantIdsOf(db: Db): Promise<string[]> {
+  const ids: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await listTenants(db, undefined, { limit: 100, startKey });
-    for (const tenant of page.items) results.push(await reconcileTenant(db, tenant.id, now));
+    ids.push(...page.items.map((tenant) => tenant.id));
     startKey = page.lastKey;
   } while (startKey);
-  return results;
+  return ids;
 }
