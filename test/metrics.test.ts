@@ -275,6 +275,30 @@ describe('a metrics read', () => {
     await bad('from=2026-13', 'query.from');
   });
 
+  it('refuses an exit dated before the start, which would count a stay of less than nothing', async () => {
+    const organisation = await created(admin(), '/v1/organisations', organisationBody('Typos'));
+    const programme = await created(admin(), '/v1/programmes', {
+      templateId: 'career-coaching',
+      organisationId: organisation.id,
+    });
+    const person = await created(admin(), '/v1/participants', participantBody());
+    const enrolment = await created(admin(), '/v1/enrolments', {
+      participantId: person.id,
+      programmeId: programme.id,
+      coachId: 'coach-anna',
+      stage: 'active',
+      date: '2025-02-03',
+    });
+    const response = await admin()('POST', `/v1/enrolments/${enrolment.id}/stage`, {
+      body: { stage: 'completed', date: '2024-11-19' },
+      headers: { 'If-Match': '"1"' },
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([
+      { field: 'body.date', message: 'must not be before 2025-02-03, when the enrolment became active' },
+    ]);
+  });
+
   it("answers another tenant's programme id as unknown, and partners are not let in", async () => {
     const theirs = await created(
       other.as('tenant_admin'),

@@ -11,6 +11,7 @@ import {
   holdsSeat,
   isExit,
   type schemas,
+  ValidationError,
 } from '@polku/domain';
 import { indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
@@ -139,6 +140,13 @@ export async function transitionEnrolment(
       `an enrolment in stage ${current.stage} cannot move to ${transition.stage}; allowed: ${allowed.join(', ') || 'none'}`,
       { stage: current.stage, allowed },
     );
+  }
+  // An exit dated before the start would count a stay of less than nothing.
+  if (isExit(transition.stage) && current.startDate && transition.date < current.startDate) {
+    const message = `must not be before ${current.startDate}, when the enrolment became active`;
+    throw new ValidationError(`the ${transition.stage} date is before the start`, [
+      { field: 'body.date', message },
+    ]);
   }
   const change = {
     stage: transition.stage,

@@ -81,7 +81,11 @@ export function presenceRuns(
 ): { first: string; last: string | null }[] {
   const spans = enrolments
     .filter(started)
-    .map((e) => ({ first: monthOf(e.startDate), last: e.exitDate === null ? null : monthOf(e.exitDate) }))
+    // An exit recorded before the start (refused since; old data may hold one) is a stay of one day.
+    .map((e) => ({
+      first: monthOf(e.startDate),
+      last: e.exitDate === null ? null : monthOf(e.exitDate < e.startDate ? e.startDate : e.exitDate),
+    }))
     .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const runs: { first: string; last: string | null }[] = [];
   for (const span of spans) {

@@ -10,7 +10,7 @@ import {
   type Figures,
   type MetricsSeries,
 } from './figures.ts';
-import { type AdditiveRelation, type Cell, hidden, shown, withheldCounts } from './suppression.ts';
+import { type AdditiveRelation, type Cell, hidden, safelyWithheldCounts, shown } from './suppression.ts';
 
 export type FigureCells = Record<FigureName, Cell>;
 
@@ -43,7 +43,7 @@ export function presentFigures(
   for (const name of FIGURE_NAMES) {
     if (isAdditive(name)) relations.push([name, metrics.series.map(({ month }) => `${name}@${month}`)]);
   }
-  const withheld = k === null ? new Set<string>() : withheldCounts(counts, relations, k);
+  const withheld = k === null ? new Set<string>() : safelyWithheldCounts(counts, relations, k);
 
   const cellsOf = (key: string, figures: Figures): FigureCells => {
     const cells = {} as FigureCells;
@@ -118,7 +118,7 @@ export function presentEsf(
     for (const code of ['w', 'm', 'n', 'total'])
       relations.push([`${total}:${code}`, parts.map((p) => `${p}:${code}`)]);
   }
-  const withheld = k === null ? new Set<string>() : withheldCounts(cells, relations, k);
+  const withheld = k === null ? new Set<string>() : safelyWithheldCounts(cells, relations, k);
   const cell = (id: string): Cell => (withheld.has(id) ? hidden : shown(cells.get(id) ?? 0));
   const toRow = (row: (typeof rows)[number]): EsfRow => ({
     indicator: row.id,

@@ -63,7 +63,11 @@ export function recountFigures(
       (e): e is Started => e.startDate !== null && belongs(e.programmeId, e.groupId),
     );
     for (const enrolment of enrolments) {
-      if (enrolment.startDate <= last && (enrolment.exitDate === null || enrolment.exitDate >= first)) {
+      const leftOn =
+        enrolment.exitDate === null || enrolment.exitDate >= enrolment.startDate
+          ? enrolment.exitDate
+          : enrolment.startDate;
+      if (enrolment.startDate <= last && (leftOn === null || leftOn >= first)) {
         participants.add(person.participantId);
       }
       if (during(enrolment.startDate)) add('started');
