@@ -216,7 +216,7 @@ export async function projectParticipant(
       const programmes = await programmesOf(db, tenantId, programmeIds);
       target = metrics.contributionOf(facts, (id) => programmes.get(id), asOf);
     }
-    const dueAt = earliestDue(target.changesOn, options);
+    const dueAt = earliestDue(target.changesOn, ledger.dueAt, options);
     try {
       const changed = await moveLedger(db, tenantId, participantId, ledger, target.buckets, dueAt);
       await syncFollowUps(db, tenantId, participantId, facts);
@@ -229,9 +229,18 @@ export async function projectParticipant(
   }
 }
 
-function earliestDue(changesOn: string | null, options: ProjectOptions): string | null {
+/**
+ * When to count the person again: the day a figure changes by time, SETTLE_MS after a change off
+ * the stream, and a recount still pending from before (a later one must not cancel it).
+ */
+function earliestDue(
+  changesOn: string | null,
+  pending: string | null,
+  options: ProjectOptions,
+): string | null {
   const dates = [changesOn === null ? null : `${changesOn}T00:00:00.000Z`];
   if (options.settle) dates.push(new Date(options.now.getTime() + SETTLE_MS).toISOString());
+  if (pending !== null && pending > options.now.toISOString()) dates.push(pending);
   return dates.filter((d): d is string => d !== null).sort()[0] ?? null;
 }
 
@@ -264,6 +273,28 @@ async function moveLedger(
       else delete next[ref];
     }
     const last = start + BUCKETS_PER_TRANSACTION >= refs.length;
+    // The due index holds a small marker beside the ledger (ids and a time), moved with it.
+    const marker = keys.metricsDueMarker(tenantId, participantId);
+    const markerOp =
+      !last || dueAt === ledger.dueAt
+        ? []
+        : dueAt === null
+          ? [{ Delete: { TableName: db.tableName, Key: marker } }]
+          : [
+              {
+                Put: {
+                  TableName: db.tableName,
+                  Item: {
+                    ...marker,
+                    ...indexKeys.metricsDue(tenantId, participantId, dueAt),
+                    entity: 'metrics-due',
+                    tenantId,
+                    participantId,
+                    dueAt,
+                  },
+                },
+              },
+            ];
     await db.doc.send(
       new TransactWriteCommand({
         TransactItems: [
@@ -275,6 +306,7 @@ async function moveLedger(
               ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
             },
           },
+          ...markerOp,
           ...chunk.map((ref) => ({ Update: bucketUpdate(db, tenantId, ref, delta[ref] as Counters) })),
         ],
       }),
@@ -294,7 +326,6 @@ function ledgerItem(
 ) {
   return {
     ...keys.metricsLedger(tenantId, participantId),
-    ...(dueAt ? indexKeys.metricsDue(tenantId, participantId, dueAt) : {}),
     entity: 'metrics-ledger',
     tenantId,
     participantId,
@@ -572,17 +603,4 @@ export async function* participantIdsOf(db: Db, tenantId: string): AsyncGenerato
       startKey = page.lastKey;
     } while (startKey);
   }
-}
-
-/** Writes a whole ledger as it should be: for the benchmark's bulk seeding, never on a request path. */
-export async function writeLedger(
-  db: Db,
-  tenantId: string,
-  participantId: string,
-  applied: Contribution,
-  dueAt: string | null,
-): Promise<void> {
-  await db.doc.send(
-    new PutCommand({ TableName: db.tableName, Item: ledgerItem(tenantId, participantId, 1, applied, dueAt) }),
-  );
 }

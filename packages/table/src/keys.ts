@@ -17,7 +17,7 @@ export const PARTICIPANT_SHARDS = 8;
 /** Index partitions of due webhook retries: the sweeper queries each, none is a hot key. */
 export const WEBHOOK_RETRY_SHARDS = 4;
 /** Index partitions of metrics ledgers due for a recount. */
-export const METRICS_DUE_SHARDS = 4;
+export const METRICS_DUE_SHARDS = 16;
 
 const tenant = (tenantId: string) => `T#${tenantId}`;
 const platform = (name: string) => `PLATFORM#${name}`;
@@ -122,6 +122,11 @@ export const keys = {
   metricsLedger: (tenantId: string, participantId: string): Key => ({
     PK: `${tenant(tenantId)}#P#${participantId}`,
     SK: 'METRICS',
+  }),
+  /** The ledger's entry in the due index: ids and a time only, so the index stays small. */
+  metricsDueMarker: (tenantId: string, participantId: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    SK: 'METRICS-DUE',
   }),
   /** Counters of one scope (tenant, programme, group, funding project, organisation) for one month. */
   metricsBucket: (tenantId: string, scope: string, kind: 'MONTH' | 'ESF', month: string): Key => ({
@@ -335,7 +340,7 @@ export const indexKeys = {
   outcomesOfParticipantPartition: (tenantId: string, participantId: string) =>
     `${tenant(tenantId)}#P#${participantId}#OUT`,
   /**
-   * GSI1: metrics ledgers by the date their figures next change (an ongoing job reaching 120 days,
+   * GSI1 (of the ledger's due marker): participants by the date their figures next change (an ongoing job reaching 120 days,
    * six months after an exit) or a change is to be counted again, in platform partitions (ids only).
    */
   metricsDue: (tenantId: string, participantId: string, dueAt: string) => ({
