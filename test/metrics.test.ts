@@ -176,16 +176,19 @@ describe('the small-group headline', () => {
       headers: { 'If-Match': current.headers.get('ETag') as string },
     });
     expect(changed.status).toBe(200);
-    const atThree = await figures(tenant.as('analyst'), query());
-    expect(atThree.figures.employed4MonthsRate).toEqual({ value: 0.75, suppressed: false });
-    expect(atThree.figures.discontinued).toEqual({ value: null, suppressed: true });
-    // One dropout withheld, so the completions beside it are too: exited − discontinued.
-    expect(atThree.figures.completed.suppressed).toBe(true);
-    const reset = await admin()('PATCH', '/v1/tenant', {
-      body: { smallCountThreshold: 5 },
-      headers: { 'If-Match': changed.headers.get('ETag') as string },
-    });
-    expect(reset.status).toBe(200);
+    try {
+      const atThree = await figures(tenant.as('analyst'), query());
+      expect(atThree.figures.employed4MonthsRate).toEqual({ value: 0.75, suppressed: false });
+      expect(atThree.figures.discontinued).toEqual({ value: null, suppressed: true });
+      // One dropout withheld, so the completions beside it are too: exited − discontinued.
+      expect(atThree.figures.completed.suppressed).toBe(true);
+    } finally {
+      const reset = await admin()('PATCH', '/v1/tenant', {
+        body: { smallCountThreshold: 5 },
+        headers: { 'If-Match': changed.headers.get('ETag') as string },
+      });
+      expect(reset.status).toBe(200);
+    }
   });
 
   it('counts the same people in the programme, funding project and tenant scopes', async () => {
@@ -297,6 +300,15 @@ describe('a metrics read', () => {
     expect(response.body.errors).toEqual([
       { field: 'body.date', message: 'must not be before 2025-02-03, when the enrolment became active' },
     ]);
+  });
+
+  it('refuses an outcome verified on a day still to come: it would clear follow-ups not yet made', async () => {
+    const person = await created(admin(), '/v1/participants', participantBody());
+    const response = await admin()('POST', '/v1/outcomes', {
+      body: outcomeBody(person.id, { verifiedOn: '2099-01-01' }),
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].field).toBe('body.verifiedOn');
   });
 
   it("answers another tenant's programme id as unknown, and partners are not let in", async () => {

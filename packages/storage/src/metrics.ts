@@ -415,7 +415,8 @@ async function syncFollowUps(
     tenantId,
     ...followUp,
   }));
-  const same = (a: Item, b: Item) => JSON.stringify(a) === JSON.stringify({ ...b, ...a });
+  const FIELDS = ['GSI1SK', 'GSI2PK', 'GSI2SK', 'programmeId', 'coachId', 'exitDate', 'dueDate'];
+  const same = (a: Item, b: Item) => FIELDS.every((name) => a[name] === b[name]);
   const writes = [
     ...wanted
       .filter((item) => !existing.some((old) => old.SK === item.SK && same(item, old)))

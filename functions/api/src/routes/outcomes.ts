@@ -87,6 +87,7 @@ export function registerOutcomes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const input = c.req.valid('json');
+      notVerifiedInFuture(c, input.verifiedOn);
       const { principal } = c.var;
       if (principal.role === 'partner') await assertWorksWith(c, input.participantId);
       await assertReferencesExist(c, input.participantId, input.enrolmentId);
@@ -172,6 +173,7 @@ export function registerOutcomes(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { id } = c.req.valid('param');
       const { reason, ...patch } = c.req.valid('json');
+      notVerifiedInFuture(c, patch.verifiedOn);
       const version = expectedVersion(c);
       const current = await visibleOutcome(c, id);
       const reply = responder(c, 200);
@@ -212,4 +214,12 @@ export function registerOutcomes(app: OpenAPIHono<AppEnv>) {
       );
     },
   );
+}
+
+/** A check is made on a day that has come: a future one would clear follow-ups not yet made. */
+function notVerifiedInFuture(c: AppContext, verifiedOn: string | undefined): void {
+  if (verifiedOn === undefined || verifiedOn <= today(c)) return;
+  throw new ValidationError('verifiedOn is in the future', [
+    { field: 'body.verifiedOn', message: `must not be after today (${today(c)})` },
+  ]);
 }
