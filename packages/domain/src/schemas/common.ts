@@ -6,6 +6,11 @@ export const Id = z
   .regex(ID_PATTERN, 'must be a ULID')
   .meta({ example: '01KAQ4T0Z8X2N5W7P9R3M6B1CD' });
 export const IsoDate = z.iso.date('must be a date YYYY-MM-DD').meta({ example: '2026-09-01' });
+/** The date of something that happens in a service (a start, an exit, an outcome): 2000–2099. */
+export const EventDate = IsoDate.refine(
+  (date) => date >= '2000-01-01' && date <= '2099-12-31',
+  'must be a date from 2000 to 2099',
+);
 export const Timestamp = z.iso.datetime({ message: 'must be an ISO 8601 UTC time' }).meta({
   example: '2026-09-01T07:00:00Z',
 });

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ENROLMENT_STAGES } from '../enrolment-stages.ts';
-import { Id, IsoDate, resourceMeta, Timestamp, text } from './common.ts';
+import { EventDate, Id, IsoDate, resourceMeta, Timestamp, text } from './common.ts';
 
 export const EnrolmentStage = z.enum(ENROLMENT_STAGES);
 
@@ -11,7 +11,7 @@ export const EnrolmentCreate = z
     groupId: Id.optional(),
     coachId: text(200).meta({ description: 'The responsible coach (staff user or client id).' }),
     stage: z.enum(['applied', 'waitlisted', 'enrolled', 'active']).default('applied'),
-    date: IsoDate.optional().meta({ description: 'When the stage took effect; defaults to today.' }),
+    date: EventDate.optional().meta({ description: 'When the stage took effect; defaults to today.' }),
   })
   .meta({ id: 'EnrolmentCreate' });
 
@@ -19,7 +19,7 @@ export const EnrolmentTransition = z
   .strictObject({
     stage: EnrolmentStage,
     reason: text(500).optional().meta({ description: 'Required for discontinued.' }),
-    date: IsoDate.optional().meta({ description: 'When the stage took effect; defaults to today.' }),
+    date: EventDate.optional().meta({ description: 'When the stage took effect; defaults to today.' }),
   })
   .refine((value) => value.stage !== 'discontinued' || value.reason !== undefined, {
     message: 'a reason is required to discontinue',

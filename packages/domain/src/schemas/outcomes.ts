@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Id, IsoDate, ListQuery, resourceMeta, Timestamp, text } from './common.ts';
+import { EventDate, Id, IsoDate, ListQuery, resourceMeta, Timestamp, text } from './common.ts';
 import { Actor } from './referrals.ts';
 
 /** Labour-market and education results (shared/PRODUCT.md), in the order reports list them. */
@@ -25,14 +25,14 @@ const datesMessage = { message: 'endDate must not be before startDate', path: ['
 
 const fields = {
   kind: z.enum(OUTCOME_KINDS),
-  startDate: IsoDate,
-  endDate: IsoDate.nullable()
+  startDate: EventDate,
+  endDate: EventDate.nullable()
     .optional()
     .meta({ description: 'When the job, study or other situation ended; omit or null while it goes on.' }),
   hoursPerWeek: z.number().min(0).max(80).optional(),
   employerOrInstitution: text(200).optional(),
   source: z.enum(OUTCOME_SOURCES),
-  verifiedOn: IsoDate.optional().meta({
+  verifiedOn: EventDate.optional().meta({
     description:
       'When the situation was last checked with the person, employer or register; defaults to today. ' +
       'A follow-up counts as recorded once an outcome of the person is verified on or after its due date.',

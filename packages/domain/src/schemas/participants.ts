@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { parseIdentityCode } from '../identity-code.ts';
-import { Email, Id, IsoDate, Phone, resourceMeta, Timestamp, text } from './common.ts';
+import { Email, EventDate, Id, IsoDate, Phone, resourceMeta, Timestamp, text } from './common.ts';
 
 export const LABOUR_MARKET_STATUSES = ['unemployed', 'inactive', 'employed', 'self-employed'] as const;
 export const GENDERS = ['woman', 'man', 'non-binary'] as const;
@@ -98,7 +98,7 @@ const Score = z.number().int().min(1).max(10);
 export const MilestoneCreate = z
   .strictObject({
     kind: z.enum(MILESTONE_KINDS),
-    date: IsoDate,
+    date: EventDate,
     enrolmentId: Id.optional(),
     title: text(200).optional().meta({ description: 'E.g. the licence gained or the job applied for.' }),
     note: text(2000).optional(),

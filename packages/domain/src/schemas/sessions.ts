@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { isValidTimeZone } from '../schedule.ts';
-import { Id, IsoDate, resourceMeta, Timestamp, text } from './common.ts';
+import { EventDate, Id, IsoDate, resourceMeta, Timestamp, text } from './common.ts';
 import { SchedulePhase, SessionKind } from './programmes.ts';
 
 const sessionFields = {
@@ -34,14 +34,20 @@ const oneAudienceMessage = {
 };
 
 export const SessionCreate = z
-  .strictObject({ ...sessionFields, startsAt: Timestamp })
+  .strictObject({
+    ...sessionFields,
+    startsAt: Timestamp.refine(
+      (at) => at >= '2000-01-01' && at < '2100-01-01',
+      'must be a time from 2000 to 2099',
+    ),
+  })
   .refine(hasOneAudience, oneAudienceMessage)
   .meta({ id: 'SessionCreate' });
 
 export const ScheduleCreate = z
   .strictObject({
     ...sessionFields,
-    startDate: IsoDate,
+    startDate: EventDate,
     time: z
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM')
