@@ -15,7 +15,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { createApp, createConfig } from '@polku/api';
 import { hashSecret } from '@polku/auth';
 import { ensureTable, generateSecrets, startDynamoDbLocal } from '@polku/devstack';
-import { businessIdFrom, metrics, newId } from '@polku/domain';
+import { businessIdFrom, metrics, newId, seededRandom } from '@polku/domain';
 import { createClient, createDb, createTenant, type Db } from '@polku/storage';
 import { indexKeys, keys } from '@polku/table';
 import { reconcileTenant } from '../functions/api/src/metrics/reconcile.ts';
@@ -32,22 +32,8 @@ const AS_OF = new Date('2026-11-30T12:00:00Z');
 const FROM = '2025-01';
 const TO = '2026-12';
 
-/** A deterministic generator (mulberry32): both tenants draw from the same calendar. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
-    chance: (p: number) => next() < p,
-  };
-}
+/** Both tenants draw from the same calendar. */
+const random = seededRandom;
 
 // ---------------------------------------------------------------------------------------------
 // Capacity: every read the client sends asks for and reports its consumed capacity.
@@ -103,7 +89,7 @@ async function batchWrite(db: Db, items: Record<string, unknown>[]) {
 }
 
 async function seedStructure(
-  db: Db,
+  _db: Db,
   tenantId: string,
 ): Promise<{ shape: Shape; items: Record<string, unknown>[] }> {
   const stamp = AS_OF.toISOString();

@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import { type StreamPoller, startStreamPoller } from '@polku/devstack';
-import { metrics, schemas } from '@polku/domain';
+import { metrics, schemas, seededRandom } from '@polku/domain';
 import { type Db, metricsStore } from '@polku/storage';
 import { describe, expect, inject, it } from 'vitest';
 import { reconcileTenant } from '../functions/api/src/metrics/reconcile.ts';
@@ -28,27 +28,13 @@ const VERIFIED_BY = '2026-11-29';
 const EMPLOYMENT = ['employed-open-market', 'employed-pay-subsidy', 'self-employed'] as const;
 
 // ---------------------------------------------------------------------------------------------
-// A seeded PRNG, and the draws the history is made of
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The draws the history is made of
 
 function randomSource(seed: number) {
-  const next = mulberry32(seed);
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
+  const random = seededRandom(seed);
   return {
-    chance: (p: number) => next() < p,
-    int,
-    pick: <T>(items: readonly T[]): T => items[int(0, items.length - 1)] as T,
-    date: (from: string, to: string) => metrics.addDays(from, int(0, metrics.daysBetween(from, to))),
+    ...random,
+    date: (from: string, to: string) => metrics.addDays(from, random.int(0, metrics.daysBetween(from, to))),
   };
 }
 type Random = ReturnType<typeof randomSource>;

@@ -4,6 +4,7 @@ export * from './errors.ts';
 export { canonicalIdentityCode, isValidIdentityCode, parseIdentityCode } from './identity-code.ts';
 export { ID_PATTERN, newId } from './ids.ts';
 export * as metrics from './metrics/index.ts';
+export { type SeededRandom, seededRandom } from './random.ts';
 export * from './referral-status.ts';
 export * from './schedule.ts';
 export * as schemas from './schemas/index.ts';

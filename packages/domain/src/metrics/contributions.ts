@@ -84,7 +84,7 @@ export function presenceRuns(
     // An exit recorded before the start (refused since; old data may hold one) is a stay of one day.
     .map((e) => ({
       first: monthOf(e.startDate),
-      last: e.exitDate === null ? null : monthOf(e.exitDate < e.startDate ? e.startDate : e.exitDate),
+      last: e.exitDate === null ? null : monthOf([e.startDate, e.exitDate].sort()[1] as string),
     }))
     .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
   const runs: { first: string; last: string | null }[] = [];

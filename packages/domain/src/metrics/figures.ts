@@ -137,10 +137,20 @@ function figuresFrom(sum: Counters, participants: number): Figures {
       : TOTALS[name]
         ? TOTALS[name].reduce((s, c) => s + (sum[c] ?? 0), 0)
         : (sum[name] ?? 0);
+  return figuresOfCounts(
+    (name) => counterOf((FIGURES[name] as CountDefinition).counter),
+    (histogram) => histogramOf(sum, histogram),
+  );
+}
+
+/** Every figure from its counts and day histograms: the rates and medians follow from them. */
+export function figuresOfCounts(
+  countOf: (name: FigureName) => number,
+  histogramOf: (histogram: string) => ReadonlyMap<number, number>,
+): Figures {
   const figures = {} as Figures;
   for (const name of FIGURE_NAMES) {
-    const definition: FigureDefinition = FIGURES[name];
-    if (definition.kind === 'count') figures[name] = counterOf(definition.counter);
+    if (FIGURES[name].kind === 'count') figures[name] = countOf(name);
   }
   for (const name of FIGURE_NAMES) {
     const definition: FigureDefinition = FIGURES[name];
@@ -149,7 +159,7 @@ function figuresFrom(sum: Counters, participants: number): Figures {
       figures[name] =
         denominator === 0 ? null : (figures[definition.numerator as FigureName] as number) / denominator;
     } else if (definition.kind === 'median') {
-      figures[name] = medianOf(histogramOf(sum, definition.histogram));
+      figures[name] = medianOf(histogramOf(definition.histogram));
     }
   }
   return figures;

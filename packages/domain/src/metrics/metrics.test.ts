@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../random.ts';
 import { OUTCOME_KINDS } from '../schemas/outcomes.ts';
 import { addCounters, type Counters, contributionOf, parseBucketRef } from './contributions.ts';
 import { addDays, addMonths, monthsFrom } from './dates.ts';
@@ -8,23 +9,7 @@ import { presentEsf, presentFigures } from './present.ts';
 import { recountEsf, recountFigures } from './recount.ts';
 import { derivableCounts, withheldCounts } from './suppression.ts';
 
-/** A small deterministic generator (mulberry32), so a failing history can be replayed by seed. */
-function random(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T,
-    chance: (p: number) => next() < p,
-  };
-}
+const random = seededRandom;
 
 const PROGRAMMES: Record<string, ProgrammeFacts> = {
   p1: { organisationId: 'o1', fundingProjectId: 'f1' },

@@ -4,14 +4,14 @@
  */
 import { daysBetween, firstDayOf, lastDayOf } from './dates.ts';
 import { entryIndicators, GENDER_CODES, resultIndicators } from './esf.ts';
-import { daysToFirstOutcome, exitResults, medianOf } from './exits.ts';
+import { daysToFirstOutcome, exitResults } from './exits.ts';
 import {
   type EnrolmentFacts,
   MAX_COUNTED_DAYS,
   type ParticipantFacts,
   type ProgrammeLookup,
 } from './facts.ts';
-import { FIGURE_NAMES, FIGURES, type FigureDefinition, type FigureName, type Figures } from './figures.ts';
+import { type Figures, figuresOfCounts } from './figures.ts';
 
 type Started = EnrolmentFacts & { startDate: string };
 
@@ -130,22 +130,11 @@ export function recountFigures(
   }
 
   counts.participants = participants.size;
-  const figures = {} as Figures;
-  for (const name of FIGURE_NAMES) {
-    const definition: FigureDefinition = FIGURES[name];
-    if (definition.kind === 'count') figures[name] = counts[name] ?? 0;
-  }
-  for (const name of FIGURE_NAMES) {
-    const definition: FigureDefinition = FIGURES[name];
-    if (definition.kind === 'rate') {
-      const denominator = figures[definition.denominator as FigureName] as number;
-      figures[name] =
-        denominator === 0 ? null : (figures[definition.numerator as FigureName] as number) / denominator;
-    }
-  }
-  figures.medianDaysToOutcome = medianOf(daysToOutcome);
-  figures.medianDaysToAccept = medianOf(daysToAccept);
-  return figures;
+  const histograms: Record<string, ReadonlyMap<number, number>> = { d: daysToOutcome, a: daysToAccept };
+  return figuresOfCounts(
+    (name) => counts[name] ?? 0,
+    (histogram) => histograms[histogram] ?? new Map(),
+  );
 }
 
 export type EsfCounts = Record<string, number>;
