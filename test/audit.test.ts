@@ -43,7 +43,11 @@ interface Event {
 }
 
 beforeAll(async () => {
-  harness = await createHarness({ staffSignOn: { allowLoopbackHttp: true, jwksCooldownMs: 0 } });
+  // Faults go into the one client every request uses.
+  harness = await createHarness({
+    staffSignOn: { allowLoopbackHttp: true, jwksCooldownMs: 0 },
+    scoped: false,
+  });
   tenant = await createTestTenant(harness);
   coach = tenant.as('coach');
   admin = tenant.as('tenant_admin');

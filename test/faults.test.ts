@@ -41,7 +41,8 @@ function passThrough() {
 }
 
 beforeAll(async () => {
-  harness = await createHarness();
+  // Faults go into the one client every request uses.
+  harness = await createHarness({ scoped: false });
   const tenant = await createTestTenant(harness);
   coach = tenant.as('coach');
   admin = tenant.as('tenant_admin');

@@ -1,20 +1,21 @@
 /**
- * CDK assertions: every stage × region stack synthesizes, and its table is the one
- * @polku/table defines. The asset is bundled once and shared by all stacks of the app.
+ * CDK assertions: every stage × region stack synthesizes, passes cdk-nag's AwsSolutions checks, and
+ * its table is the one @polku/table defines. The asset is bundled once and shared by all stacks of the app.
  */
 import {
   addPolkuStacks,
   deploymentsFor,
   METRIC_SOURCE_FILTERS,
-  type PolkuStack,
+  PolkuStack,
   type StageName,
   stackNameOf,
   stages,
   validateStages,
 } from '@polku/infra';
 import { attributes, createTableInput, stream } from '@polku/table';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Aspects } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const definition = createTableInput('any');
@@ -43,6 +44,7 @@ const actionsOf = (template: Template, rolePrefix: string): string[] => {
 beforeAll(() => {
   app = new App();
   stacks = addPolkuStacks(app);
+  for (const stack of stacks) Aspects.of(stack).add(new AwsSolutionsChecks());
 });
 
 describe('the app', () => {
@@ -76,6 +78,20 @@ describe('the app', () => {
     expect(appWith({ region: 'us-east-1' })).toThrow(/Unknown region "us-east-1" for any stage/);
   });
 
+  it("passes cdk-nag's AwsSolutions checks in every stack, with each accepted finding suppressed on its resource", () => {
+    const nag = Match.stringLikeRegexp('AwsSolutions-.*');
+    for (const stack of stacks) {
+      const annotations = Annotations.fromStack(stack);
+      const findings = [...annotations.findError('*', nag), ...annotations.findWarning('*', nag)];
+      expect(
+        findings.map((finding) => `${finding.id}: ${finding.entry.data}`),
+        stack.stackName,
+      ).toEqual([]);
+    }
+    const metadata = templateOf('prod').toJSON().Metadata as { cdk_nag?: unknown } | undefined;
+    expect(metadata?.cdk_nag, 'no stack-wide suppressions').toBeUndefined();
+  });
+
   it('rejects an invalid stage configuration', () => {
     const staging = stageConfig('staging');
     expect(() => validateStages([{ ...staging, regions: [] }])).toThrow(/stage "staging" has no regions/);
@@ -83,6 +99,10 @@ describe('the app', () => {
       /invalid region "eu-north"/,
     );
     expect(() => validateStages([staging, staging])).toThrow(/configured twice/);
+    expect(() => validateStages([{ ...staging, wafRateLimitPerTokenPer5Min: 5 }])).toThrow(
+      /integer wafRateLimitPerTokenPer5Min from 10/,
+    );
+    expect(() => validateStages([{ ...staging, alarmEmail: 'ops' }])).toThrow(/invalid alarmEmail "ops"/);
   });
 });
 
@@ -456,5 +476,278 @@ describe('the metrics projector', () => {
       ]),
     );
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
+  });
+});
+
+describe('the web ACL', () => {
+  it('guards the API stage: per-address and per-token rate limits from the stage config, then AWS managed rules', () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const { wafRateLimitPer5Min, wafRateLimitPerTokenPer5Min } = stageConfig(name);
+      const template = templateOf(name);
+      const webAcl = logicalId(template, 'AWS::WAFv2::WebACL', 'FirewallWebAcl');
+      const visibility = (metricName: string) => ({
+        CloudWatchMetricsEnabled: true,
+        MetricName: metricName,
+        SampledRequestsEnabled: true,
+      });
+      const rateLimited = { Block: { CustomResponse: Match.objectLike({ ResponseCode: 429 }) } };
+      template.hasResourceProperties('AWS::WAFv2::WebACL', {
+        Name: `polku-${name}-api`,
+        Scope: 'REGIONAL',
+        DefaultAction: { Allow: {} },
+        VisibilityConfig: visibility(`polku-${name}-api`),
+        Rules: [
+          {
+            Name: 'RatePerAddress',
+            Priority: 0,
+            Action: rateLimited,
+            Statement: { RateBasedStatement: { AggregateKeyType: 'IP', Limit: wafRateLimitPer5Min } },
+            VisibilityConfig: visibility('RatePerAddress'),
+          },
+          {
+            Name: 'RatePerToken',
+            Priority: 1,
+            Action: rateLimited,
+            Statement: {
+              RateBasedStatement: {
+                AggregateKeyType: 'CUSTOM_KEYS',
+                CustomKeys: [
+                  { Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+                ],
+                Limit: wafRateLimitPerTokenPer5Min,
+              },
+            },
+            VisibilityConfig: visibility('RatePerToken'),
+          },
+          {
+            Name: 'AWSManagedRulesKnownBadInputsRuleSet',
+            Priority: 2,
+            OverrideAction: { None: {} },
+            Statement: {
+              ManagedRuleGroupStatement: { VendorName: 'AWS', Name: 'AWSManagedRulesKnownBadInputsRuleSet' },
+            },
+            VisibilityConfig: visibility('AWSManagedRulesKnownBadInputsRuleSet'),
+          },
+          {
+            Name: 'AWSManagedRulesCommonRuleSet',
+            Priority: 3,
+            OverrideAction: { None: {} },
+            Statement: {
+              ManagedRuleGroupStatement: {
+                VendorName: 'AWS',
+                Name: 'AWSManagedRulesCommonRuleSet',
+                RuleActionOverrides: [{ Name: 'SizeRestrictions_BODY', ActionToUse: { Count: {} } }],
+              },
+            },
+            VisibilityConfig: visibility('AWSManagedRulesCommonRuleSet'),
+          },
+        ],
+      });
+      const stage = logicalId(template, 'AWS::ApiGateway::Stage', 'ApiDeploymentStage');
+      const api = logicalId(template, 'AWS::ApiGateway::RestApi', 'Api');
+      template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+        WebACLArn: { 'Fn::GetAtt': [webAcl, 'Arn'] },
+        ResourceArn: {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([
+              Match.stringLikeRegexp(':apigateway:eu-north-1::/restapis/$'),
+              { Ref: api },
+              '/stages/',
+              { Ref: stage },
+            ]),
+          ],
+        },
+      });
+    }
+  });
+
+  it("answers a rate-limited request with the API's 429 problem", () => {
+    const [webAcl] = Object.values(templateOf('prod').findResources('AWS::WAFv2::WebACL'));
+    const bodies: Record<string, { ContentType: string; Content: string }> =
+      webAcl!.Properties.CustomResponseBodies;
+    const key = webAcl!.Properties.Rules[0].Action.Block.CustomResponse.CustomResponseBodyKey;
+    expect(bodies[key]!.ContentType).toBe('APPLICATION_JSON');
+    expect(JSON.parse(bodies[key]!.Content)).toMatchObject({
+      type: 'https://polku.fi/problems/too-many-requests',
+      status: 429,
+    });
+  });
+});
+
+describe('the alarms', () => {
+  const functionPrefixes = {
+    api: 'ApiFunction',
+    'webhook-dispatcher': 'WebhookDispatcherFunction',
+    'webhook-retry-sweeper': 'WebhookDispatcherRetrySweeper',
+    'metrics-projector': 'MetricsProjector',
+    'metrics-jobs': 'MetricsJobs',
+  } as const;
+  const onTopic = (template: Template) => {
+    const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmsAlarmTopic');
+    return { AlarmActions: [{ Ref: topic }], OKActions: [{ Ref: topic }] };
+  };
+
+  it('notify one TLS-only SNS topic, output as AlarmTopicArn, and every alarm notifies it', () => {
+    const template = templateOf('prod');
+    const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmsAlarmTopic');
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topic }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasOutput('AlarmTopicArn', { Value: { Ref: topic } });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(14);
+    for (const alarm of alarms) expect(alarm.Properties).toMatchObject(onTopic(template));
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it("fire on the API's 5XX rate over 1% and on its p99 latency over the stage's threshold", () => {
+    for (const name of ['prod', 'staging'] as const) {
+      const template = templateOf(name);
+      const api = { Name: 'ApiName', Value: `polku-${name}` };
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...onTopic(template),
+        AlarmName: `polku-${name}-api-5xx-rate`,
+        Namespace: 'AWS/ApiGateway',
+        MetricName: '5XXError',
+        Dimensions: [api],
+        Statistic: 'Average',
+        Period: 300,
+        Threshold: 0.01,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...onTopic(template),
+        AlarmName: `polku-${name}-api-latency-p99`,
+        Namespace: 'AWS/ApiGateway',
+        MetricName: 'Latency',
+        Dimensions: [api],
+        ExtendedStatistic: 'p99',
+        Threshold: stageConfig(name).p99LatencyMs,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  it('fire on any error of every function, and on any throttle of every function but the one-at-a-time jobs', () => {
+    const template = templateOf('prod');
+    const alarmsOn = (metricName: string, fn: string) =>
+      Object.keys(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: {
+            ...onTopic(template),
+            Namespace: 'AWS/Lambda',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+            Statistic: 'Sum',
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          },
+        }),
+      );
+    for (const [name, prefix] of Object.entries(functionPrefixes)) {
+      const fn = logicalId(template, 'AWS::Lambda::Function', prefix);
+      expect(alarmsOn('Errors', fn), `${name} errors`).toHaveLength(1);
+      expect(alarmsOn('Throttles', fn), `${name} throttles`).toHaveLength(name === 'metrics-jobs' ? 0 : 1);
+    }
+  });
+
+  it('fire on a message in either dead-letter queue', () => {
+    const template = templateOf('staging');
+    for (const prefix of ['WebhookDispatcherDeadLetterQueue', 'MetricsDeadLetterQueue']) {
+      const queue = logicalId(template, 'AWS::SQS::Queue', prefix);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        ...onTopic(template),
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+      });
+    }
+  });
+
+  it('fire on any throttled request to the table, summed over the operations Polku calls', () => {
+    const template = templateOf('prod');
+    const table = logicalId(template, 'AWS::DynamoDB::GlobalTable', 'Table');
+    const [alarm] = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { AlarmName: 'polku-prod-table-throttles' },
+      }),
+    );
+    expect(alarm!.Properties).toMatchObject({ ...onTopic(template), Threshold: 1 });
+    const queries: { Id: string; Expression?: string; MetricStat?: { Metric: Record<string, unknown> } }[] =
+      alarm!.Properties.Metrics;
+    const [sum, ...operations] = queries;
+    expect(operations.map((q) => q.MetricStat!.Metric)).toEqual(
+      operations.map(() =>
+        expect.objectContaining({
+          Namespace: 'AWS/DynamoDB',
+          MetricName: 'ThrottledRequests',
+          Dimensions: expect.arrayContaining([{ Name: 'TableName', Value: { Ref: table } }]),
+        }),
+      ),
+    );
+    expect(operations.length).toBeLessThanOrEqual(10);
+    expect(sum!.Expression).toBe(operations.map((q) => `FILL(${q.Id}, 0)`).join(' + '));
+  });
+
+  it("subscribe the stage's alarm email when it has one", () => {
+    const narrowed = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stage = { ...stageConfig('staging'), alarmEmail: 'ops@example.fi' };
+    const stack = new PolkuStack(narrowed, 'WithEmail', {
+      deployment: { stage, region: 'eu-north-1', stackName: 'WithEmail' },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.fi',
+      TopicArn: { Ref: Match.stringLikeRegexp('^AlarmsAlarmTopic') },
+    });
+  });
+});
+
+describe('tenant isolation by IAM', () => {
+  it('gives the API a role only it may assume, kept to tenant items, whose ARN it is told', () => {
+    const template = templateOf('prod');
+    const roleId = logicalId(template, 'AWS::IAM::Role', 'TenantIsolationTenantDataRole');
+    const apiRoleId = logicalId(template, 'AWS::IAM::Role', 'ApiFunctionServiceRole');
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::GetAtt': [apiRoleId, 'Arn'] } },
+          }),
+        ],
+      },
+      MaxSessionDuration: 3600,
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'TenantItemsOnly',
+            Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['T#*'] } },
+            Action: Match.arrayWith(['dynamodb:Query', 'dynamodb:PutItem']),
+          }),
+        ]),
+      },
+    });
+    expect(actionsOf(template, 'ApiFunctionServiceRole')).toContain('sts:AssumeRole');
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POLKU_TENANT_ROLE_ARN: { 'Fn::GetAtt': [roleId, 'Arn'] },
+          POLKU_TABLE_ARN: Match.anyValue(),
+          POLKU_TABLE_KEY_ARN: Match.anyValue(),
+        }),
+      },
+    });
   });
 });

@@ -16,6 +16,14 @@ export interface StageConfig {
   readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
   /** How long the function's and the API's access logs are kept. */
   readonly logRetention: RetentionDays;
+  /** WAF: requests one source IP may make in any 5 minutes before it is blocked. */
+  readonly wafRateLimitPer5Min: number;
+  /** WAF: requests one access token (one API client of one tenant) may make in any 5 minutes. */
+  readonly wafRateLimitPerTokenPer5Min: number;
+  /** The API's p99 latency, in milliseconds, above which the latency alarm fires. */
+  readonly p99LatencyMs: number;
+  /** An address subscribed to the stage's alarm topic; confirm the subscription from its inbox. */
+  readonly alarmEmail?: string;
   /** AWS account to deploy to; defaults to the CLI's account (CDK_DEFAULT_ACCOUNT). */
   readonly account?: string;
 }
@@ -28,6 +36,8 @@ export interface Deployment {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+/** What AWS WAF accepts as a rate-based rule's limit. */
+const WAF_RATE_LIMIT = { min: 10, max: 2_000_000_000 };
 
 export const stages: readonly StageConfig[] = validateStages([
   {
@@ -36,6 +46,9 @@ export const stages: readonly StageConfig[] = validateStages([
     retainData: true,
     throttling: { rateLimit: 200, burstLimit: 400 },
     logRetention: RetentionDays.ONE_MONTH,
+    wafRateLimitPer5Min: 2000,
+    wafRateLimitPerTokenPer5Min: 1000,
+    p99LatencyMs: 2000,
   },
   {
     name: 'staging',
@@ -43,6 +56,9 @@ export const stages: readonly StageConfig[] = validateStages([
     retainData: false,
     throttling: { rateLimit: 20, burstLimit: 40 },
     logRetention: RetentionDays.ONE_WEEK,
+    wafRateLimitPer5Min: 500,
+    wafRateLimitPerTokenPer5Min: 300,
+    p99LatencyMs: 2000,
   },
 ]);
 
@@ -91,6 +107,16 @@ export function validateStages(configured: readonly StageConfig[]): readonly Sta
     if (!(rateLimit > 0)) problems.push(`${at} needs a positive throttling rateLimit`);
     if (!Number.isInteger(burstLimit) || burstLimit < rateLimit) {
       problems.push(`${at} needs an integer throttling burstLimit of at least rateLimit`);
+    }
+    for (const key of ['wafRateLimitPer5Min', 'wafRateLimitPerTokenPer5Min'] as const) {
+      const limit = stage[key];
+      if (!Number.isInteger(limit) || limit < WAF_RATE_LIMIT.min || limit > WAF_RATE_LIMIT.max) {
+        problems.push(`${at} needs an integer ${key} from ${WAF_RATE_LIMIT.min} to ${WAF_RATE_LIMIT.max}`);
+      }
+    }
+    if (!(stage.p99LatencyMs > 0)) problems.push(`${at} needs a positive p99LatencyMs`);
+    if (stage.alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(stage.alarmEmail)) {
+      problems.push(`${at} has an invalid alarmEmail "${stage.alarmEmail}"`);
     }
     if (stage.account !== undefined && !/^\d{12}$/.test(stage.account)) {
       problems.push(`${at} has an invalid account "${stage.account}"`);

@@ -1,18 +1,21 @@
 /**
- * One stage in one region: the table, the platform secret, the API function and its REST API, and
- * on the table's stream the webhook dispatcher and the metrics projector.
+ * One stage in one region: the table, the platform secret, the API function and its REST API behind
+ * a web ACL, on the table's stream the webhook dispatcher and the metrics projector, and the alarms.
  * Tenants are pinned to a region, so stacks share nothing across regions.
  */
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
   LambdaRestApi,
   LogGroupLogDestination,
+  MethodLoggingLevel,
 } from 'aws-cdk-lib/aws-apigateway';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
+  type IFunction,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsVersions,
   Runtime,
@@ -20,12 +23,17 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { Deployment } from '../config/stages.ts';
+import { Alarms } from './alarms.ts';
 import { functionEntries, lambdaBundling } from './bundling.ts';
 import { MetricsProjector } from './metrics.ts';
 import { polkuTable } from './table.ts';
+import { TenantIsolation } from './tenant-isolation.ts';
+import { ApiFirewall } from './waf.ts';
 import { WebhookDispatcher } from './webhook-dispatcher.ts';
 
 export interface PolkuStackProps extends StackProps {
@@ -80,15 +88,21 @@ export class PolkuStack extends Stack {
     });
     table.grantReadWriteData(api);
     platformSecret.grantRead(api);
+    // Tenant requests use the table only through a role scoped to the caller's tenant.
+    new TenantIsolation(this, 'TenantIsolation', { table, key: dataKey, api });
 
-    new WebhookDispatcher(this, 'WebhookDispatcher', {
+    const webhooks = new WebhookDispatcher(this, 'WebhookDispatcher', {
       table,
       platformSecret,
       logRetention: stage.logRetention,
       removalPolicy,
     });
 
-    new MetricsProjector(this, 'Metrics', { table, logRetention: stage.logRetention, removalPolicy });
+    const metrics = new MetricsProjector(this, 'Metrics', {
+      table,
+      logRetention: stage.logRetention,
+      removalPolicy,
+    });
 
     const apiStageName = stage.name;
     const restApi = new LambdaRestApi(this, 'Api', {
@@ -106,6 +120,9 @@ export class PolkuStack extends Stack {
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         tracingEnabled: true,
         metricsEnabled: true,
+        // Execution logs of failures only: request bodies carry personal data, so no data trace.
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
         throttlingRateLimit: stage.throttling.rateLimit,
         throttlingBurstLimit: stage.throttling.burstLimit,
       },
@@ -116,6 +133,48 @@ export class PolkuStack extends Stack {
     const issuer = `https://${restApi.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${apiStageName}`;
     api.addEnvironment('POLKU_ISSUER', issuer);
 
+    new ApiFirewall(this, 'Firewall', {
+      stageName: stage.name,
+      apiStage: restApi.deploymentStage,
+      ratePerAddress: stage.wafRateLimitPer5Min,
+      ratePerToken: stage.wafRateLimitPerTokenPer5Min,
+    });
+
+    const alarms = new Alarms(this, 'Alarms', {
+      stageName: stage.name,
+      api: restApi,
+      p99LatencyMs: stage.p99LatencyMs,
+      functions: {
+        api,
+        'webhook-dispatcher': webhooks.function,
+        'webhook-retry-sweeper': webhooks.retrySweeper,
+        'metrics-projector': metrics.function,
+        'metrics-jobs': metrics.jobs,
+      },
+      // Its reserved concurrency of 1 throttles the 5-minute run while the daily reconciliation runs.
+      throttledByDesign: [metrics.jobs],
+      deadLetterQueues: {
+        'webhook-dispatcher': {
+          queue: webhooks.deadLetterQueue,
+          holds: 'Webhook events the dispatcher gave up on',
+        },
+        'metrics-projector': {
+          queue: metrics.deadLetterQueue,
+          holds: 'Metric changes the projector gave up on',
+        },
+      },
+      table,
+      email: stage.alarmEmail,
+    });
+
+    acceptNagFindings({
+      table,
+      platformSecret,
+      restApi,
+      functions: [api, webhooks.function, webhooks.retrySweeper, metrics.function, metrics.jobs],
+      deadLetterQueues: [webhooks.deadLetterQueue, metrics.deadLetterQueue],
+    });
+
     // LambdaRestApi's own URL output has a hashed logical id; `ApiUrl` below replaces it.
     restApi.node.tryRemoveChild('Endpoint');
 
@@ -123,5 +182,118 @@ export class PolkuStack extends Stack {
     new CfnOutput(this, 'Issuer', { value: issuer });
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'PlatformSecretArn', { value: platformSecret.secretArn });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
   }
+}
+
+/**
+ * The cdk-nag AwsSolutions findings Polku accepts, each on the resource it concerns, with why.
+ * The infra tests fail on any finding not accepted here.
+ */
+function acceptNagFindings(resources: {
+  table: TableV2;
+  platformSecret: ISecret;
+  restApi: LambdaRestApi;
+  functions: readonly IFunction[];
+  deadLetterQueues: readonly IQueue[];
+}) {
+  const { table, platformSecret, restApi, functions, deadLetterQueues } = resources;
+  const tableId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+
+  NagSuppressions.addResourceSuppressions(
+    [...functions],
+    [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'Node 22 is pinned on purpose: esbuild targets node22 (nodeTarget in bundling.ts) and the tests run ' +
+          'on it; the runtime moves together with the bundle target, deliberately, not whenever AWS adds one.',
+      },
+      {
+        id: 'AwsSolutions-IAM4',
+        appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        reason:
+          'AWSLambdaBasicExecutionRole grants only logs:CreateLogGroup, CreateLogStream and PutLogEvents, which ' +
+          'the function needs to write its own logs; it reads nothing, and AWS keeps it current.',
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: [`Resource::<${tableId}.Arn>/index/*`],
+        reason:
+          "The functions query the table's global secondary indexes (GSI1: due items, webhook endpoints); " +
+          'the wildcard covers only the indexes of this one table, which @polku/table defines.',
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+        reason:
+          "CDK's grant for reading and writing the table's encrypted items; the actions are limited to the one " +
+          'data key that encrypts this stack, by its ARN.',
+      },
+      {
+        id: 'AwsSolutions-IAM5',
+        appliesTo: ['Resource::*'],
+        reason:
+          'Only xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), which support no ' +
+          'resource-level permissions.',
+      },
+    ],
+    true,
+  );
+
+  NagSuppressions.addResourceSuppressions(
+    [...deadLetterQueues],
+    [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This is a dead-letter queue: the on-failure destination of a stream event source mapping, which ' +
+          'cdk-nag does not recognise (it knows only redrive policies). Only an operator reads it.',
+      },
+    ],
+  );
+
+  NagSuppressions.addResourceSuppressions(platformSecret, [
+    {
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'An operator rotates the signing key in three steps with waits between them (README, "Rotating the ' +
+        'signing key") so no instance meets an unknown kid; identityCodeKey must never change. A rotation ' +
+        'Lambda could do neither.',
+    },
+  ]);
+
+  NagSuppressions.addResourceSuppressions(
+    restApi,
+    [
+      {
+        id: 'AwsSolutions-APIG2',
+        reason:
+          'Every route validates its parameters and body with its zod schema in the function, the same schema ' +
+          'that feeds the OpenAPI document; the proxy method has no model, so a gateway validator would check nothing.',
+      },
+      {
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "The function authenticates every request with Polku's own ES256 access tokens (issued by its token " +
+          'endpoint, or from staff sign-on) and authorizes it by role per route; signup, token and JWKS are public by design.',
+      },
+      {
+        id: 'AwsSolutions-COG4',
+        reason:
+          "API clients authenticate with client credentials at Polku's token endpoint and staff through their " +
+          "organisation's identity provider; there is no Cognito user pool, and tokens are verified in the function.",
+      },
+      {
+        id: 'AwsSolutions-IAM4',
+        appliesTo: [
+          'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+        ],
+        reason:
+          "API Gateway's account-wide role for writing access and execution logs; this managed policy is the " +
+          'one AWS documents for it and grants only CloudWatch Logs writes.',
+      },
+    ],
+    true,
+  );
 }

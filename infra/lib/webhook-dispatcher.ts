@@ -5,7 +5,6 @@
  * the retry sweeper, run every minute by an EventBridge schedule, makes the retries that fall due.
  */
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import { Alarm, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -120,13 +119,5 @@ export class WebhookDispatcher extends Construct {
         filters: [FilterCriteria.filter(DOMAIN_EVENT_FILTER)],
       }),
     );
-
-    new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Webhook events the dispatcher gave up on: see the dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
   }
 }

@@ -18,6 +18,7 @@ import { ensureTable, generateSecrets } from '@polku/devstack';
 import { businessIdFrom } from '@polku/domain';
 import { createClient, createDb, createTenant, type Db, type TenantStatus } from '@polku/storage';
 import { inject } from 'vitest';
+import { leadingKeysEnforced } from './iam.ts';
 
 export const ISSUER = 'https://polku.test';
 
@@ -51,6 +52,8 @@ export async function createHarness(
     signupLimits?: SignupLimits;
     staffSignOn?: Partial<StaffSignOnSettings>;
     client?: DynamoDBClient;
+    /** false: tenant requests share the platform's client (fault tests mock that one client). */
+    scoped?: boolean;
   } = {},
 ): Promise<Harness> {
   const endpoint = inject('dynamoEndpoint');
@@ -64,9 +67,14 @@ export async function createHarness(
   const tableName = `test-${randomUUID()}`;
   await ensureTable(client, tableName);
   const db = createDb({ tableName, endpoint, client });
+  // Tenant requests reach the table as IAM would let their scoped credentials in AWS (fault tests,
+  // which hand in a mocked client, keep every request on it).
+  const tenantDb =
+    overrides.client || overrides.scoped === false ? undefined : leadingKeysEnforced(endpoint, tableName);
   const operator = { clientId: 'operator.test', clientSecret: `operator-${randomUUID()}` };
   const config = await createConfig({
     db,
+    tenantDb,
     secrets: {
       ...(await generateSecrets()),
       operators: [{ id: operator.clientId, secretHash: await hashSecret(operator.clientSecret) }],
@@ -74,7 +82,7 @@ export async function createHarness(
     issuer: ISSUER,
     region: 'eu-north-1',
     sourceAddress: (c) => c.req.header(SOURCE_ADDRESS_HEADER),
-    ...overrides,
+    ...Object.fromEntries(Object.entries(overrides).filter(([name]) => name !== 'scoped')),
   });
   return { db, config, app: createApp(config), client, tableName, operator };
 }

@@ -9,7 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { AppConfig } from './config.ts';
 import { StatusCache } from './http/access.ts';
-import { authenticate } from './http/authenticate.ts';
+import { authenticate, scopeToTenant } from './http/authenticate.ts';
 import type { AppEnv } from './http/env.ts';
 import { idempotency, replayAfterRace } from './http/idempotency.ts';
 import { isProblem, problemOf, problemOfHttpException, validationError } from './http/problem.ts';
@@ -74,6 +74,7 @@ export function createApp(config: AppConfig) {
     }),
   );
   app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : authenticate(c, next)));
+  app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : scopeToTenant(c, next)));
   app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : idempotency(c, next)));
 
   registerPublic(app);

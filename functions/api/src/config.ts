@@ -64,7 +64,12 @@ export const DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS = [
 ] as const;
 
 export interface AppConfig {
+  /** The table as a request of the caller's tenant reaches it: scoped to the tenant in AWS. */
   db: Db;
+  /** The table with the function's own access: the platform registry, signup, operators, tokens. */
+  platformDb: Db;
+  /** A tenant's scoped access (IAM session policy on `T#<tenant>` keys); absent locally. */
+  tenantDb?: ((tenantId: string) => Db) | undefined;
   tokens: TokenService;
   /** The `iss` of the platform's own tokens. */
   issuer: string;
@@ -89,6 +94,7 @@ export interface AppConfig {
 
 export interface ConfigInput {
   db: Db;
+  tenantDb?: ((tenantId: string) => Db) | undefined;
   secrets: PlatformSecrets;
   issuer: string;
   audience?: string;
@@ -164,6 +170,8 @@ export async function createConfig(input: ConfigInput): Promise<AppConfig> {
   const now = input.now ?? (() => new Date());
   return {
     db: input.db,
+    platformDb: input.db,
+    tenantDb: input.tenantDb,
     tokens: new TokenService(keys, {
       issuer: input.issuer,
       audience: input.audience ?? 'polku-api',

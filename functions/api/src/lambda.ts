@@ -8,12 +8,17 @@ import { getConnInfo, handle } from 'hono/aws-lambda';
 import { createApp } from './app.ts';
 import { createConfig, jsonLogger, loadPlatformSecrets } from './config.ts';
 import { refreshing, secretRefreshMs } from './refreshing.ts';
+import { tenantAccessFromEnv, tenantDbs } from './tenant-access.ts';
 
 function required(name: string): string {
   const value = process.env[name];
   if (!value) throw new Error(`environment variable ${name} is not set`);
   return value;
 }
+
+// Made once per cold start, so each tenant's credentials outlive the secret's refreshes.
+const tenantAccess = tenantAccessFromEnv();
+const tenantDb = tenantAccess ? tenantDbs(tenantAccess) : undefined;
 
 const currentApp = refreshing(
   async () => {
@@ -22,6 +27,7 @@ const currentApp = refreshing(
         tableName: required('POLKU_TABLE_NAME'),
         endpoint: process.env.POLKU_DYNAMODB_ENDPOINT,
       }),
+      tenantDb,
       secrets: await loadPlatformSecrets(),
       issuer: required('POLKU_ISSUER'),
       // API Gateway's view of the caller; a client-sent X-Forwarded-For could be anything.

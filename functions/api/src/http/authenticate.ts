@@ -8,6 +8,7 @@ import {
   claimedIssuer,
   PERMISSIONS,
   type Permission,
+  PLATFORM_TENANT,
   type Principal,
   roleMay,
   TokenError,
@@ -37,6 +38,18 @@ export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const principal = await principalOf(c, match[1]!);
   await c.var.statuses.assertActive(principal);
   c.set('principal', principal);
+  await next();
+};
+
+/**
+ * From here on the request reaches the table as its tenant: with the tenant's scoped credentials
+ * where the runtime has them (AWS), so a key of another tenant is refused by IAM as well.
+ */
+export const scopeToTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const { config, principal } = c.var;
+  if (config.tenantDb && principal.tenantId !== PLATFORM_TENANT) {
+    c.set('config', { ...config, db: config.tenantDb(principal.tenantId) });
+  }
   await next();
 };
 

@@ -92,7 +92,9 @@ export function registerIdentityProvider(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const input = c.req.valid('json');
       await assertRegistrable(c, input);
-      const { db } = c.var.config;
+      // The registration holds the platform's one-tenant-per-issuer guard: the one tenant route
+      // that writes outside the tenant's keys, so it goes with the platform's access.
+      const db = c.var.config.platformDb;
       const tenantId = c.var.principal.tenantId;
       const current = await findIdentityProvider(db, tenantId);
       if (current) {
@@ -124,7 +126,9 @@ export function registerIdentityProvider(app: OpenAPIHono<AppEnv>) {
       responses: { 204: { description: 'Removed' } },
     }),
     async (c) => {
-      const { db } = c.var.config;
+      // The registration holds the platform's one-tenant-per-issuer guard: the one tenant route
+      // that writes outside the tenant's keys, so it goes with the platform's access.
+      const db = c.var.config.platformDb;
       const tenantId = c.var.principal.tenantId;
       await deleteIdentityProvider(db, tenantId, expectedVersion(c), { now: c.var.config.now() });
       return c.body(null, 204);
