@@ -53,6 +53,7 @@ export function createApp(config: AppConfig) {
     // The one place the request id goes on a response, whatever built it.
     if (!c.res.headers.has('X-Request-Id')) c.res.headers.set('X-Request-Id', c.var.requestId);
     // Route patterns and ids only: no personal data in logs.
+    const durationMs = Math.round(performance.now() - started);
     config.log({
       level: c.res.status >= 500 ? 'error' : 'info',
       msg: 'request',
@@ -62,7 +63,8 @@ export function createApp(config: AppConfig) {
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
-      durationMs: Math.round(performance.now() - started),
+      durationMs,
+      ...(config.metricsNamespace ? requestMetrics(config.metricsNamespace, c.res.status, durationMs) : {}),
     });
   });
   app.use(
@@ -154,3 +156,31 @@ export function createApp(config: AppConfig) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The request's metrics in CloudWatch's embedded metric format: the log line itself becomes one
+ * data point of each, by route pattern and method (never by anything a caller chose).
+ */
+export function requestMetrics(namespace: string, status: number, durationMs: number) {
+  return {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: namespace,
+          Dimensions: [['route', 'method']],
+          Metrics: [
+            { Name: 'requests', Unit: 'Count' },
+            { Name: 'serverErrors', Unit: 'Count' },
+            { Name: 'clientErrors', Unit: 'Count' },
+            { Name: 'latency', Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    },
+    requests: 1,
+    serverErrors: status >= 500 ? 1 : 0,
+    clientErrors: status >= 400 && status < 500 ? 1 : 0,
+    latency: durationMs,
+  };
+}

@@ -90,6 +90,11 @@ export interface AppConfig {
   /** The clock, injectable for tests. */
   now: () => Date;
   log: (entry: Record<string, unknown>) => void;
+  /**
+   * The CloudWatch namespace of request metrics: each request's log line then carries them in the
+   * embedded metric format (count, server errors and latency by route and method). Set in Lambda.
+   */
+  metricsNamespace?: string | undefined;
 }
 
 export interface ConfigInput {
@@ -108,6 +113,7 @@ export interface ConfigInput {
   sourceAddress?: (c: Context) => string | undefined;
   now?: () => Date;
   log?: (entry: Record<string, unknown>) => void;
+  metricsNamespace?: string | undefined;
 }
 
 export const DEFAULT_SIGNUP_LIMITS: SignupLimits = {
@@ -191,5 +197,6 @@ export async function createConfig(input: ConfigInput): Promise<AppConfig> {
     sourceAddress: input.sourceAddress ?? (() => undefined),
     now,
     log: input.log ?? jsonLogger(),
+    metricsNamespace: input.metricsNamespace,
   };
 }

@@ -28,6 +28,7 @@ const currentApp = refreshing(
         endpoint: process.env.POLKU_DYNAMODB_ENDPOINT,
       }),
       tenantDb,
+      metricsNamespace: 'Polku/Api',
       secrets: await loadPlatformSecrets(),
       issuer: required('POLKU_ISSUER'),
       // API Gateway's view of the caller; a client-sent X-Forwarded-For could be anything.
