@@ -22,6 +22,12 @@ export const nodeTarget = 'node22';
 export const esmRequireBanner =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
+/** Lambda's credentials come from the environment: the SDK's whole default chain is not bundled. */
+const credentialsShim = fileURLToPath(
+  new URL('../../functions/api/src/lambda-credentials.ts', import.meta.url),
+);
+const alias = { '@aws-sdk/credential-provider-node': credentialsShim };
+
 /** Prefer packages' ESM builds so tree shaking works on them. */
 const mainFields = ['module', 'main'];
 
@@ -34,6 +40,7 @@ export const lambdaBundling: BundlingOptions = {
   externalModules: [],
   mainFields,
   banner: esmRequireBanner,
+  esbuildArgs: { [`--alias:@aws-sdk/credential-provider-node=${credentialsShim}`]: true },
 };
 
 /** The same build through esbuild's JS API; like NodejsFunction, write it to an `index.mjs` outfile. */
@@ -46,5 +53,6 @@ export const esbuildOptions: BuildOptions = {
   target: nodeTarget,
   external: [],
   mainFields,
+  alias,
   banner: { js: esmRequireBanner },
 };

@@ -1,0 +1,115 @@
+/**
+ * The API as it is deployed: the esbuild bundle NodejsFunction builds (the credential chain
+ * replaced by the environment's credentials), run in a separate Node process with Lambda's
+ * environment and invoked with API Gateway events against DynamoDB Local, found through the SDK's
+ * own AWS_ENDPOINT_URL_DYNAMODB, so the bundled credentials and clients are the ones exercised.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { hashSecret } from '@polku/auth';
+import { generateSecrets } from '@polku/devstack';
+import { createClient, createTenant } from '@polku/storage';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { esbuildOptions, functionEntries } from '../infra/lib/bundling.ts';
+import { createHarness, type Harness, randomBusinessId } from './support/harness.ts';
+
+let dir: string;
+let harness: Harness;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'polku-lambda-'));
+  harness = await createHarness();
+  await build({
+    ...esbuildOptions,
+    entryPoints: [functionEntries.api],
+    outfile: join(dir, 'index.mjs'),
+    logLevel: 'error',
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** API Gateway's REST proxy event for a request. */
+function event(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
+  return {
+    resource: '/{proxy+}',
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: { proxy: path.slice(1) },
+    stageVariables: null,
+    requestContext: {
+      resourcePath: '/{proxy+}',
+      httpMethod: method,
+      path: `/test${path}`,
+      stage: 'test',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      identity: { sourceIp: '203.0.113.7' },
+    },
+    body: body ?? null,
+    isBase64Encoded: false,
+  };
+}
+
+it('answers API Gateway events from the bundle with the SDK reading credentials from the environment', async () => {
+  const secrets = await generateSecrets();
+  const tenant = await createTenant(harness.db, {
+    name: 'Bundled',
+    kind: 'employment-area',
+    businessId: randomBusinessId(),
+    region: 'eu-north-1',
+    status: 'active',
+  });
+  const client = await createClient(
+    harness.db,
+    tenant.id,
+    { name: 'bundle', role: 'coach' },
+    await hashSecret('s3cret-bundle'),
+  );
+  const script = join(dir, 'invoke.mjs');
+  await writeFile(
+    script,
+    `const { handler } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+const events = JSON.parse(process.argv[2]);
+const out = [];
+for (const e of events) {
+  if (e.useToken) e.headers.Authorization = 'Bearer ' + JSON.parse(out.at(-1).body).access_token;
+  out.push(await handler(e, { awsRequestId: 'x', getRemainingTimeInMillis: () => 10000 }));
+}
+process.stdout.write(JSON.stringify(out.map(({ statusCode, body }) => ({ statusCode, body }))));`,
+  );
+  const form = `grant_type=client_credentials&client_id=${encodeURIComponent(client.clientId)}&client_secret=s3cret-bundle`;
+  const events = [
+    event('GET', '/health'),
+    event('POST', '/v1/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, form),
+    { ...event('GET', '/v1/tenant', {}), useToken: true },
+  ];
+  const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(events)], {
+    env: {
+      PATH: process.env.PATH,
+      AWS_REGION: 'eu-north-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      POLKU_TABLE_NAME: harness.tableName,
+      POLKU_ISSUER: 'https://polku.bundle.test',
+      POLKU_SECRETS_JSON: JSON.stringify(secrets),
+      POLKU_LOG_LEVEL: 'silent',
+    },
+  });
+  const [health, token, read] = JSON.parse(stdout) as { statusCode: number; body: string }[];
+  expect(health?.statusCode).toBe(200);
+  expect(token?.statusCode, token?.body).toBe(200);
+  expect(read?.statusCode, read?.body).toBe(200);
+  expect(JSON.parse(read!.body)).toMatchObject({ id: tenant.id, status: 'active' });
+}, 60_000);
