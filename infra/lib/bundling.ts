@@ -22,11 +22,16 @@ export const nodeTarget = 'node22';
 export const esmRequireBanner =
   "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
-/** Lambda's credentials come from the environment: the SDK's whole default chain is not bundled. */
-const credentialsShim = fileURLToPath(
-  new URL('../../functions/api/src/lambda-credentials.ts', import.meta.url),
-);
-const alias = { '@aws-sdk/credential-provider-node': credentialsShim };
+const shim = (file: string) => fileURLToPath(new URL(`../../functions/api/src/${file}`, import.meta.url));
+/**
+ * Parts of the AWS SDK that never run in these functions, replaced: Lambda's credentials come from
+ * the environment (the default chain's profiles, SSO and IMDS clients are not bundled), and
+ * DynamoDB streams no events (the event-stream codec the SDK loads lazily is not either).
+ */
+const alias = {
+  '@aws-sdk/credential-provider-node': shim('lambda-credentials.ts'),
+  '@smithy/core/event-streams': shim('no-event-streams.ts'),
+};
 
 /** Prefer packages' ESM builds so tree shaking works on them. */
 const mainFields = ['module', 'main'];
@@ -40,7 +45,7 @@ export const lambdaBundling: BundlingOptions = {
   externalModules: [],
   mainFields,
   banner: esmRequireBanner,
-  esbuildArgs: { [`--alias:@aws-sdk/credential-provider-node=${credentialsShim}`]: true },
+  esbuildArgs: Object.fromEntries(Object.entries(alias).map(([from, to]) => [`--alias:${from}=${to}`, true])),
 };
 
 /** The same build through esbuild's JS API; like NodejsFunction, write it to an `index.mjs` outfile. */
