@@ -33,12 +33,12 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
     const facts = await metricsStore.participantFacts(db, tenantId, participantId);
     if (facts) people.push(facts);
   });
-  const tenantItems = async (prefix: string) =>
-    queryAll(db, { partition: collections.programmes(tenantId).PK, prefix }, 1_000_000);
+  const all = ({ PK, prefix }: { PK: string; prefix: string }) =>
+    queryAll(db, { partition: PK, prefix }, 1_000_000);
   const [programmeItems, projectItems, organisationItems] = await Promise.all([
-    tenantItems('PROG#'),
-    tenantItems('FP#'),
-    tenantItems('ORG#'),
+    all(collections.programmes(tenantId)),
+    all(collections.fundingProjects(tenantId)),
+    all(collections.organisations(tenantId)),
   ]);
   const programmes = await metricsStore.programmesOf(
     db,

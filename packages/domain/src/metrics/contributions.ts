@@ -62,11 +62,14 @@ class Tally {
   }
 }
 
-/** The scopes an enrolment counts in. */
-function scopesOf(enrolment: EnrolmentFacts, programmes: ProgrammeLookup): string[] {
-  const programme = programmes(enrolment.programmeId);
-  const scopes = ['tenant', scopeName('programme', enrolment.programmeId)];
-  if (enrolment.groupId) scopes.push(scopeName('group', enrolment.groupId));
+/** The scopes an enrolment or an attendance record (of a programme, maybe a group) counts in. */
+function scopesOf(
+  record: { programmeId: string; groupId: string | null },
+  programmes: ProgrammeLookup,
+): string[] {
+  const programme = programmes(record.programmeId);
+  const scopes = ['tenant', scopeName('programme', record.programmeId)];
+  if (record.groupId) scopes.push(scopeName('group', record.groupId));
   if (programme?.fundingProjectId) scopes.push(scopeName('funding-project', programme.fundingProjectId));
   if (programme) scopes.push(scopeName('organisation', programme.organisationId));
   return scopes;
@@ -173,12 +176,8 @@ export function contributionOf(
 
   for (const record of facts.attendance) {
     const counter = record.status === 'present' ? 'ap' : record.status === 'excused-absence' ? 'ae' : 'au';
-    const programme = programmes(record.programmeId);
-    const scopes = ['tenant', scopeName('programme', record.programmeId)];
-    if (record.groupId) scopes.push(scopeName('group', record.groupId));
-    if (programme?.fundingProjectId) scopes.push(scopeName('funding-project', programme.fundingProjectId));
-    if (programme) scopes.push(scopeName('organisation', programme.organisationId));
-    for (const scope of scopes) tally.add(scope, 'MONTH', monthOf(record.date), counter);
+    for (const scope of scopesOf(record, programmes))
+      tally.add(scope, 'MONTH', monthOf(record.date), counter);
   }
 
   for (const referral of facts.referrals) {
