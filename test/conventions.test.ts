@@ -1,4 +1,5 @@
 /** The conventions every endpoint keeps: problem+json, request ids, limits, and the OpenAPI contract. */
+import { readFile } from 'node:fs/promises';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, createHarness, createTestTenant, type Harness, type TestTenant } from './support/harness.ts';
@@ -109,6 +110,15 @@ describe('the OpenAPI document', () => {
   it('serves a reference page at /docs', async () => {
     const response = await call(harness, undefined, 'GET', '/docs');
     expect(response.status).toBe(200);
-    expect(String(response.body)).toContain('/v1/openapi.json');
+    // Relative, so that it resolves under an API Gateway stage path too.
+    expect(String(response.body)).toContain("url: 'v1/openapi.json'");
+  });
+
+  it('is the committed functions/api/openapi.json that the docs function serves in AWS', async () => {
+    const { body: document } = await call(harness, undefined, 'GET', '/v1/openapi.json');
+    const committed = JSON.parse(
+      await readFile(new URL('../functions/api/openapi.json', import.meta.url), 'utf8'),
+    );
+    expect(committed, 'functions/api/openapi.json is out of date: run `pnpm openapi`').toEqual(document);
   });
 });

@@ -185,7 +185,6 @@ describe('the API', () => {
     for (const name of ['prod', 'staging'] as const) {
       const { rateLimit, burstLimit } = stageConfig(name).throttling;
       const template = templateOf(name);
-      template.resourceCountIs('AWS::ApiGateway::Method', 2);
       template.hasResourceProperties('AWS::ApiGateway::Stage', {
         StageName: name,
         TracingEnabled: true,
@@ -202,6 +201,32 @@ describe('the API', () => {
         ],
       });
     }
+  });
+
+  it('sends every path to the API function but the OpenAPI document and the docs page, which the docs function serves', () => {
+    const template = templateOf('prod');
+    const resources = template.findResources('AWS::ApiGateway::Resource');
+    const pathOf = (ref: unknown): string => {
+      const id = (ref as { Ref?: string }).Ref;
+      if (!id) return ''; // the API's root resource
+      const { PathPart, ParentId } = resources[id]!.Properties as { PathPart: string; ParentId: unknown };
+      return `${pathOf(ParentId)}/${PathPart}`;
+    };
+    const functionOf = (integration: { Uri: unknown }) =>
+      JSON.stringify(integration.Uri).match(/"(ApiFunction|DocsFunction)[0-9A-F]{8}"/)?.[1];
+    const routes = Object.values(template.findResources('AWS::ApiGateway::Method')).map(({ Properties }) => [
+      `${Properties.HttpMethod} ${pathOf(Properties.ResourceId) || '/'}`,
+      functionOf(Properties.Integration),
+    ]);
+    expect(Object.fromEntries(routes)).toEqual({
+      'ANY /': 'ApiFunction',
+      'ANY /{proxy+}': 'ApiFunction',
+      'ANY /v1': 'ApiFunction',
+      'ANY /v1/{proxy+}': 'ApiFunction',
+      'GET /v1/openapi.json': 'DocsFunction',
+      'GET /docs': 'DocsFunction',
+    });
+    expect(routes).toHaveLength(6);
   });
 
   it('outputs the API URL, the table name and the secret ARN', () => {
@@ -582,6 +607,7 @@ describe('the alarms', () => {
     'webhook-retry-sweeper': 'WebhookDispatcherRetrySweeper',
     'metrics-projector': 'MetricsProjector',
     'metrics-jobs': 'MetricsJobs',
+    docs: 'DocsFunction',
   } as const;
   const onTopic = (template: Template) => {
     const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmsAlarmTopic');

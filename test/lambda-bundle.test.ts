@@ -15,7 +15,7 @@ import { createClient, createTenant } from '@polku/storage';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { esbuildOptions, functionEntries } from '../infra/lib/bundling.ts';
-import { createHarness, type Harness, randomBusinessId } from './support/harness.ts';
+import { call, createHarness, type Harness, randomBusinessId } from './support/harness.ts';
 
 let dir: string;
 let harness: Harness;
@@ -27,6 +27,12 @@ beforeAll(async () => {
     ...esbuildOptions,
     entryPoints: [functionEntries.api],
     outfile: join(dir, 'index.mjs'),
+    logLevel: 'error',
+  });
+  await build({
+    ...esbuildOptions,
+    entryPoints: [functionEntries.docs],
+    outfile: join(dir, 'docs', 'index.mjs'),
     logLevel: 'error',
   });
 }, 60_000);
@@ -113,3 +119,15 @@ process.stdout.write(JSON.stringify(out.map(({ statusCode, body }) => ({ statusC
   expect(read?.statusCode, read?.body).toBe(200);
   expect(JSON.parse(read!.body)).toMatchObject({ id: tenant.id, status: 'active' });
 }, 60_000);
+
+it('serves the OpenAPI document the API generates, and the docs page, from the bundled docs function', async () => {
+  const { handler } = await import(join(dir, 'docs', 'index.mjs'));
+  const context = { awsRequestId: 'x', getRemainingTimeInMillis: () => 5000 };
+  const document = await handler(event('GET', '/v1/openapi.json'), context);
+  expect(document.statusCode).toBe(200);
+  expect(JSON.parse(document.body)).toEqual((await call(harness, undefined, 'GET', '/v1/openapi.json')).body);
+  const page = await handler(event('GET', '/docs'), context);
+  expect(page.statusCode).toBe(200);
+  expect(page.body).toContain('SwaggerUIBundle');
+  expect((await handler(event('GET', '/v1/tenant'), context)).statusCode).toBe(404);
+});

@@ -11,6 +11,7 @@ export const functionEntries = {
   api: fileURLToPath(new URL('../../functions/api/src/lambda.ts', import.meta.url)),
   webhookDispatcher: fileURLToPath(new URL('../../functions/api/src/stream-lambda.ts', import.meta.url)),
   webhookRetrySweeper: fileURLToPath(new URL('../../functions/api/src/sweeper-lambda.ts', import.meta.url)),
+  docs: fileURLToPath(new URL('../../functions/api/src/docs-lambda.ts', import.meta.url)),
 } as const;
 
 export type FunctionName = keyof typeof functionEntries;
@@ -24,13 +25,17 @@ export const esmRequireBanner =
 
 const shim = (file: string) => fileURLToPath(new URL(`../../functions/api/src/${file}`, import.meta.url));
 /**
- * Parts of the AWS SDK that never run in these functions, replaced: Lambda's credentials come from
- * the environment (the default chain's profiles, SSO and IMDS clients are not bundled), and
- * DynamoDB streams no events (the event-stream codec the SDK loads lazily is not either).
+ * Code that never runs in these functions, replaced: Lambda's credentials come from the environment
+ * (the default chain's profiles, SSO and IMDS clients are not bundled), DynamoDB streams no events
+ * (the event-stream codec the SDK loads lazily is not either), DynamoDB's opt-in endpoint discovery
+ * stays off (its endpoint cache is not bundled), and the OpenAPI document is generated at build
+ * time and served by the docs function (the generator is not bundled).
  */
 const alias = {
   '@aws-sdk/credential-provider-node': shim('lambda-credentials.ts'),
   '@smithy/core/event-streams': shim('no-event-streams.ts'),
+  '@asteasolutions/zod-to-openapi': shim('no-openapi-generator.ts'),
+  '@aws-sdk/middleware-endpoint-discovery': shim('no-endpoint-discovery.ts'),
 };
 
 /** Prefer packages' ESM builds so tree shaking works on them. */

@@ -1,12 +1,13 @@
 /**
  * One stage in one region: the table, the platform secret, the API function and its REST API behind
- * a web ACL, on the table's stream the webhook dispatcher and the metrics projector, and the alarms.
+ * a web ACL (the docs function serves the OpenAPI document), on the table's stream the webhook dispatcher and the metrics projector, and the alarms.
  * Tenants are pinned to a region, so stacks share nothing across regions.
  */
 import { type CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   EndpointType,
+  LambdaIntegration,
   LambdaRestApi,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -104,11 +105,27 @@ export class PolkuStack extends Stack {
       removalPolicy,
     });
 
+    // The OpenAPI document (generated at build time) and the docs page: public, static, and kept
+    // out of the API function so that neither carries the document or its generator.
+    const docs = new NodejsFunction(this, 'DocsFunction', {
+      entry: functionEntries.docs,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      tracing: Tracing.ACTIVE,
+      bundling: lambdaBundling,
+      logGroup: new LogGroup(this, 'DocsFunctionLogs', { retention: stage.logRetention, removalPolicy }),
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+    });
+
     const apiStageName = stage.name;
     const restApi = new LambdaRestApi(this, 'Api', {
       restApiName: `polku-${stage.name}`,
       handler: api,
-      proxy: true,
+      // Every path goes to the API function (the proxies below) except the two docs routes.
+      proxy: false,
       endpointTypes: [EndpointType.REGIONAL],
       // Access logging needs the account's API Gateway CloudWatch role; set it whatever the feature flags say.
       cloudWatchRole: true,
@@ -127,6 +144,15 @@ export class PolkuStack extends Stack {
         throttlingBurstLimit: stage.throttling.burstLimit,
       },
     });
+
+    restApi.root.addMethod('ANY');
+    restApi.root.addProxy({ anyMethod: true });
+    const v1 = restApi.root.addResource('v1');
+    v1.addMethod('ANY');
+    v1.addProxy({ anyMethod: true });
+    const docsIntegration = new LambdaIntegration(docs);
+    v1.addResource('openapi.json').addMethod('GET', docsIntegration);
+    restApi.root.addResource('docs').addMethod('GET', docsIntegration);
 
     // Built from the API's id, not `restApi.url`: the URL references the deployment stage, which
     // depends on the function, so the function could not also depend on it.
@@ -150,6 +176,7 @@ export class PolkuStack extends Stack {
         'webhook-retry-sweeper': webhooks.retrySweeper,
         'metrics-projector': metrics.function,
         'metrics-jobs': metrics.jobs,
+        docs,
       },
       // Its reserved concurrency of 1 throttles the 5-minute run while the daily reconciliation runs.
       throttledByDesign: [metrics.jobs],
@@ -171,7 +198,7 @@ export class PolkuStack extends Stack {
       table,
       platformSecret,
       restApi,
-      functions: [api, webhooks.function, webhooks.retrySweeper, metrics.function, metrics.jobs],
+      functions: [api, docs, webhooks.function, webhooks.retrySweeper, metrics.function, metrics.jobs],
       deadLetterQueues: [webhooks.deadLetterQueue, metrics.deadLetterQueue],
     });
 

@@ -1,6 +1,5 @@
 /** The API as one Hono app: the same app runs in Lambda and locally. */
 
-import { swaggerUI } from '@hono/swagger-ui';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from '@polku/domain';
 import { IdempotencyRecordExists } from '@polku/storage';
@@ -8,6 +7,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import type { AppConfig } from './config.ts';
+import { apiInfo, docsPage, OPENAPI_VERSION } from './docs.ts';
 import { StatusCache } from './http/access.ts';
 import { authenticate, scopeToTenant } from './http/authenticate.ts';
 import type { AppEnv } from './http/env.ts';
@@ -105,18 +105,9 @@ export function createApp(config: AppConfig) {
     bearerFormat: 'JWT',
     description: 'An access token from POST /v1/oauth/token (client credentials).',
   });
-  app.doc31('/v1/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'Polku API',
-      version: API_VERSION,
-      description:
-        'Coaching programmes, referrals and outcomes for public employment services. ' +
-        'Errors are RFC 9457 problem documents; lists page with limit and an opaque cursor; ' +
-        'POST accepts Idempotency-Key; updates require If-Match.',
-    },
-  });
-  app.get('/docs', swaggerUI({ url: '/v1/openapi.json', title: 'Polku API' }));
+  // In AWS the docs function serves both from the generated document (docs-lambda.ts).
+  app.doc31('/v1/openapi.json', { openapi: OPENAPI_VERSION, info: apiInfo(API_VERSION) });
+  app.get('/docs', docsPage());
 
   const routes = app.routes
     .filter((r) => r.method !== 'ALL')

@@ -1,0 +1,16 @@
+/**
+ * The docs function: serves the OpenAPI document and the docs page in AWS. The document is
+ * generated at build time from the API's own route definitions (`pnpm openapi` writes
+ * functions/api/openapi.json; a test fails if it differs from what the API would generate), so
+ * neither this function nor the API function carries the generator.
+ */
+import { Hono } from 'hono';
+import { handle } from 'hono/aws-lambda';
+import document from '../openapi.json' with { type: 'json' };
+import { docsPage } from './docs.ts';
+
+const app = new Hono();
+app.get('/v1/openapi.json', (c) => c.json(document));
+app.get('/docs', docsPage());
+
+export const handler: ReturnType<typeof handle> = handle(app);
