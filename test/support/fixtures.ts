@@ -50,3 +50,10 @@ export async function partnerOf(harness: Harness, admin: Caller, organisationId:
   const token: string = (await requestToken(harness, client)).body.access_token;
   return (method, path, options) => call(harness, token, method, path, options);
 }
+
+/** A valid identity code for participantBody's birth date (4 May 1999): the n-th of 898 distinct ones. */
+export function identityCode(n: number): string {
+  const individual = String(2 + (n % 898)).padStart(3, '0');
+  const check = '0123456789ABCDEFHJKLMNPRSTUVWXY'[Number(`040599${individual}`) % 31];
+  return `040599-${individual}${check}`;
+}

@@ -11,6 +11,8 @@ const TRANSIENT = new Set([
   'RequestTimeout',
   'RequestTimeoutException',
   'TransactionInProgressException',
+  // A single-item write that met a transaction in progress on the item.
+  'TransactionConflictException',
 ]);
 
 export function isTransient(error: unknown): boolean {
