@@ -28,44 +28,7 @@ import {
   type TestProvider,
   WHOAMI,
 } from './support/identity-provider.ts';
-
-/** What this file reads of the OpenAPI document. */
-interface Schema {
-  $ref?: string;
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  items?: Schema;
-  enum?: unknown[];
-  example?: unknown;
-  format?: string;
-  pattern?: string;
-  minimum?: number;
-  minItems?: number;
-  oneOf?: Schema[];
-  anyOf?: Schema[];
-  allOf?: Schema[];
-}
-
-interface Operation {
-  security?: unknown[];
-  description?: string;
-  parameters?: { name: string; in: string }[];
-  requestBody?: { content?: Record<string, { schema?: Schema }> };
-}
-
-interface OpenApiDocument {
-  paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, Schema> };
-}
-
-interface Route {
-  method: string;
-  path: string;
-  /** The roles the description lists ("Roles: a, b."), when it lists them. */
-  roles: readonly string[] | undefined;
-  operation: Operation;
-}
+import { bodiesFor, type OpenApiDocument, type Route, routesOf, sampleOf } from './support/openapi.ts';
 
 /** What a principal may be shown of A: tenant metadata, organisations, other records, personal data. */
 type Kind = 'tenant' | 'organisation' | 'record' | 'personal';
@@ -401,115 +364,19 @@ async function buildTenantA() {
 
 // ---- requests built from the document
 
-function routesOf(doc: OpenApiDocument): Route[] {
-  return Object.entries(doc.paths).flatMap(([path, operations]) =>
-    Object.entries(operations)
-      .filter(([, operation]) => (operation.security ?? []).length > 0)
-      .map(([method, operation]) => ({
-        method: method.toUpperCase(),
-        path,
-        roles: /Roles: ([a-z_, ]+)\./.exec(operation.description ?? '')?.[1]?.split(', '),
-        operation,
-      })),
-  );
-}
-
-function resolve(schema: Schema | undefined): Schema | undefined {
-  if (!schema?.$ref) return schema;
-  return resolve(document.components.schemas[schema.$ref.replace('#/components/schemas/', '')]);
-}
-
-const PATTERN_SAMPLES = ['x', 'S20168', '10:00', '+358 40 1234567', 'polku-coaches'];
-const idNamed = (name: string) =>
-  world.namedIds[name] ?? (name.endsWith('Ids') ? world.namedIds[name.slice(0, -1)] : undefined);
-
-/**
- * A body the schema accepts, as far as it can tell, naming A's records wherever a field takes an
- * id: required fields, every id field, and one field of a patch whose fields are all optional.
- */
-function sampleOf(raw: Schema | undefined, name = ''): unknown {
-  const schema = resolve(raw);
-  if (!schema) return {};
-  const variant = schema.oneOf?.[0] ?? schema.anyOf?.[0] ?? schema.allOf?.[0];
-  if (variant) return sampleOf(variant, name);
-  const type = [schema.type ?? 'object'].flat().find((t) => t !== 'null');
-  const id = idNamed(name);
-  if (id && type === 'string') return id;
-  if (id && type === 'array') return [id];
-  if (schema.enum) return schema.enum[0];
-  if (schema.example !== undefined) return schema.example;
-  switch (type) {
-    case 'object': {
-      const properties = Object.keys(schema.properties ?? {});
-      const chosen = properties.filter((p) => schema.required?.includes(p) || idNamed(p));
-      if (chosen.length === 0 && properties[0]) chosen.push(properties[0]);
-      return Object.fromEntries(chosen.map((p) => [p, sampleOf(schema.properties![p], p)]));
-    }
-    case 'array':
-      return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () => sampleOf(schema.items, name));
-    case 'integer':
-    case 'number':
-      return schema.minimum ?? 1;
-    case 'boolean':
-      return false;
-    default:
-      if (schema.format === 'date') return '2026-10-01';
-      if (schema.format === 'date-time') return '2026-10-06T07:00:00Z';
-      if (schema.format === 'email') return 'someone@b.example';
-      if (schema.format === 'uri') return 'https://idp.b.example';
-      if (schema.pattern) {
-        const pattern = new RegExp(schema.pattern);
-        return PATTERN_SAMPLES.find((sample) => pattern.test(sample)) ?? 'x';
-      }
-      return 'x';
-  }
-}
-
 /** Bodies the generic sample would get refused before the route looks at A's ids. */
-const BODIES: Record<string, () => unknown> = {
-  // B's administrator tries to bind a partner client to A's organisation.
-  'POST /v1/clients': () => ({ name: 'Intruder', role: 'partner', organisationId: world.x.id }),
-  'POST /v1/programmes': () => ({
-    templateId: 'small-group-coaching',
+const bodies = () =>
+  bodiesFor({
+    // B's administrator tries to bind a partner client to A's organisation; B maps its own staff to it.
+    partnerOrganisationId: world.x.id,
+    // Y refers A's participant to Z: no principal under test may send for Y.
     organisationId: world.y.id,
-    fundingProjectId: world.namedIds.fundingProjectId,
-  }),
-  'POST /v1/sessions': () => ({
-    programmeId: world.namedIds.programmeId,
-    groupId: world.namedIds.groupId,
-    kind: 'group-coaching',
-    durationMinutes: 60,
-    startsAt: '2026-12-01T08:00:00Z',
-  }),
-  // B maps its own staff to A's organisation.
-  'PUT /v1/identity-provider': () => ({
-    issuer: 'https://login.lieksa.example',
-    jwksUri: 'https://login.lieksa.example/jwks.json',
-    audience: 'polku',
-    roleClaim: 'groups',
-    roleMappings: [{ value: 'partners', role: 'partner', organisationId: world.x.id }],
-  }),
-  // Y refers A's participant to Z: no principal under test may send for Y.
-  'POST /v1/referrals': () => ({
-    participantId: world.namedIds.participantId,
-    fromOrganisationId: world.y.id,
     toOrganisationId: world.z.id,
-    serviceKind: 'work-try-out',
-    needsSummary: 'x',
-    desiredStart: '2026-12-01',
-  }),
-  // An amendment needs a change besides its reason.
-  'PATCH /v1/outcomes/{id}': () => ({ hoursPerWeek: 20, reason: 'x' }),
-  'POST /v1/sessions/schedule': () => ({
-    programmeId: world.namedIds.programmeId,
-    groupId: world.namedIds.groupId,
-    kind: 'group-coaching',
-    durationMinutes: 60,
-    startDate: '2026-12-01',
-    time: '10:00',
-    phases: [{ frequency: 'weekly', count: 2 }],
-  }),
-};
+    fundingProjectId: world.namedIds.fundingProjectId!,
+    programmeId: world.namedIds.programmeId!,
+    groupId: world.namedIds.groupId!,
+    participantId: world.namedIds.participantId!,
+  });
 
 interface Probe {
   method: string;
@@ -528,8 +395,15 @@ function probesOf(route: Route): Probe[] {
   });
   if (path.includes('{')) throw new Error(`add an id for ${route.path}`);
   const schema = route.operation.requestBody?.content?.['application/json']?.schema;
-  const override = BODIES[`${route.method} ${route.path}`];
-  const body = route.method === 'GET' ? undefined : override ? override() : schema ? sampleOf(schema) : {};
+  const override = bodies()[`${route.method} ${route.path}`];
+  const body =
+    route.method === 'GET'
+      ? undefined
+      : override
+        ? override()
+        : schema
+          ? sampleOf(schema, { document, namedIds: world.namedIds })
+          : {};
   const named = (text: string) => world.ids.some((id) => text.includes(id));
   const namesA = named(path) || named(JSON.stringify(body ?? null));
   const filters = (route.operation.parameters ?? []).filter((p) => p.in === 'query' && p.name.endsWith('Id'));

@@ -41,7 +41,8 @@ async function recordReads(
 
 /**
  * Runs a read of known participants' records and records it at the same time, so the read costs
- * one round trip, not two. Fails if either fails: a read is never served unaudited.
+ * one round trip, not two. Fails if either fails: a read is never served unaudited. Answers only
+ * once both are done: a failed read (404) must not leave the audit write running past its answer.
  */
 export async function auditedRead<T>(
   c: AppContext,
@@ -49,8 +50,10 @@ export async function auditedRead<T>(
   participantIds: readonly string[],
   read: () => Promise<T>,
 ): Promise<T> {
-  const [result] = await Promise.all([read(), recordReads(c, action, participantIds)]);
-  return result;
+  const [result, audit] = await Promise.allSettled([read(), recordReads(c, action, participantIds)]);
+  if (result.status === 'rejected') throw result.reason;
+  if (audit.status === 'rejected') throw audit.reason;
+  return result.value;
 }
 
 /**
