@@ -84,7 +84,8 @@ export class PolkuStack extends Stack {
       environment: {
         POLKU_TABLE_NAME: table.tableName,
         POLKU_SECRETS_ARN: platformSecret.secretArn,
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: parsing the 2.7 MB map cost every cold start about 160 ms. The
+        // error log maps its stack from the map beside the bundle instead (stack-trace.ts).
       },
     });
     table.grantReadWriteData(api);
@@ -117,7 +118,6 @@ export class PolkuStack extends Stack {
       tracing: Tracing.ACTIVE,
       bundling: lambdaBundling,
       logGroup: new LogGroup(this, 'DocsFunctionLogs', { retention: stage.logRetention, removalPolicy }),
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
     });
 
     const apiStageName = stage.name;

@@ -32,6 +32,7 @@ import { registerSessions } from './routes/sessions.ts';
 import { registerSignup } from './routes/signup.ts';
 import { registerTemplates } from './routes/templates.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
+import { sourceMapped } from './stack-trace.ts';
 
 export const API_VERSION = '1.0.0';
 const PUBLIC_V1 = new Set(['/v1/oauth/token', '/v1/openapi.json', '/v1/signup']);
@@ -138,7 +139,7 @@ export function createApp(config: AppConfig) {
       error: error.name,
       // The message of an SDK or runtime error carries no request data; the stack helps operators.
       detail: error.message,
-      stack: error.stack,
+      stack: error.stack && sourceMapped(error.stack),
     });
     return problemOfHttpException(c, new HTTPException(500, { message: 'Something went wrong on our side' }));
   });
