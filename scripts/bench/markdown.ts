@@ -36,7 +36,7 @@ const IDLE = 'idle: waiting for DynamoDB Local';
 const cpu = (profile: Map<string, number>) =>
   [...profile].filter(([category]) => category !== IDLE).reduce((sum, [, value]) => sum + value, 0);
 
-export function coldTable(cold: Results['cold']): { text: string; ratio: number; noMapsRatio: number } {
+export function coldTable(cold: Results['cold']): { text: string; ratio: number; mapsRatio: number } {
   const median = (variant: string, phase: keyof ColdRun) =>
     percentile(
       (cold.get(variant) ?? []).map((run) => run[phase]),
@@ -65,13 +65,13 @@ export function coldTable(cold: Results['cold']): { text: string; ratio: number;
   ];
   const text = table(
     ['handler', 'median ms', 'p90 ms', 'Node boot', 'import (init)', 'first response'],
-    [...rows, ratios('API', 'floor'), ratios('API, no source maps', 'floor, no source maps')],
+    [...rows, ratios('API', 'floor'), ratios('API, source maps', 'floor, source maps')],
     ['left', 'right', 'right', 'right', 'right', 'right'],
   );
   return {
     text,
     ratio: median('API', 'total') / median('floor', 'total'),
-    noMapsRatio: median('API, no source maps', 'total') / median('floor, no source maps', 'total'),
+    mapsRatio: median('API, source maps', 'total') / median('floor, source maps', 'total'),
   };
 }
 
@@ -280,7 +280,6 @@ export function writeReport(results: Results): { printed: string; markdown: stri
 
   const initMs = sum(results.coldProfile.init);
   const zodInit = results.coldProfile.init.get('zod') ?? 0;
-  const mapsInit = results.coldProfile.init.get('Node: source maps (--enable-source-maps)') ?? 0;
   const gcCold =
     (results.coldProfile.init.get('garbage collection') ?? 0) +
     (results.coldProfile.firstResponse.get('garbage collection') ?? 0);
@@ -308,8 +307,9 @@ calls \`handler(event)\` once with an API Gateway REST proxy event for \`GET /v1
 bearer token minted beforehand. *API* is \`functions/api/src/lambda.ts\` bundled with \`esbuildOptions\`
 (\`infra/lib/bundling.ts\`), exactly as deployed; *floor* is \`scripts/bench/floor-lambda.ts\`, bundled with
 the same options: a DynamoDBDocumentClient made as \`createDb\` makes it, and the one GetItem the API's
-participant read sends (its input recorded from the API). Both run with the stack's
-\`NODE_OPTIONS=--enable-source-maps\`, credentials and region from the environment, and DynamoDB Local
+participant read sends (its input recorded from the API). Both run with the stack's environment
+(no \`NODE_OPTIONS\`; the rows "source maps" add \`--enable-source-maps\`, as the API ran before
+2026-11-30), credentials and region from the environment, and DynamoDB Local
 through \`AWS_ENDPOINT_URL_DYNAMODB\`; the platform secret comes from \`POLKU_SECRETS_JSON\` instead of the
 Parameters and Secrets extension. Times are taken on the wall clock parent and child share
 (\`performance.timeOrigin + performance.now()\`): *Node boot* is spawn → the invoker's first line,
@@ -331,20 +331,20 @@ ${coldProfile.join('\n')}
 - *Import*: the API's bundle is ${kb(results.sizes.find((size) => size.name === 'api')?.minified ?? 0)} against the floor's
   ${kb(results.sizes.find((size) => size.name.startsWith('cold-start floor'))?.minified ?? 0)}, and it does more at load: in the profile, zod spends ${ms(zodInit)} ms
   of the ${ms(initMs)} ms sampled during import building the schemas (every route's request and response
-  schema, with \`.meta()\`, is constructed at module load), and Node's source-map support
-  ${ms(mapsInit)} ms parsing the bundle's map.
+  schema, with \`.meta()\`, is constructed at module load).
 - *First response*: before it can answer, the API builds its config and app (\`createConfig\` imports the
   signing keys, \`createApp\` registers every route with @hono/zod-openapi: ${ms(registration)} ms of hono, zod
   and route code in the profile), verifies the token, reads the tenant and client status, and only then
   reads the participant and writes the audit event: two round trips where the floor makes one, each on
   a fresh connection and with the SDK's first-use costs. Garbage collection takes ${ms(gcCold)} ms of the cold start.
-- *Tried: source maps off* (the same bundles without \`NODE_OPTIONS=--enable-source-maps\`): API ÷ floor is
-  ${ratio(cold.noMapsRatio)} (rows "no source maps" above; median API ${ms(coldMedian('API, no source maps', 'total'))} ms against ${ms(coldMedian('API', 'total'))} ms with them).
-- Not changed here (application code is out of this task's scope), proposed instead: build route schemas
+- *Done: source maps are no longer parsed at start.* With \`NODE_OPTIONS=--enable-source-maps\`, as the
+  stack set it before, API ÷ floor is ${ratio(cold.mapsRatio)} (rows "source maps" above; median API
+  ${ms(coldMedian('API, source maps', 'total'))} ms against ${ms(coldMedian('API', 'total'))} ms without). The API now maps a logged error's
+  stack from the map beside the bundle when it logs it (\`functions/api/src/stack-trace.ts\`).
+- Not done yet, proposed: build route schemas
   lazily or register routes without constructing their OpenAPI metadata at runtime (the document is
   generated at build time already); read the tenant and client status concurrently with the request's
-  own first read rather than before it; drop \`--enable-source-maps\` from the API function or enable it
-  only when an error is logged (\`process.setSourceMapsEnabled\`); ship a V8 compile cache with the
+  own first read rather than before it; ship a V8 compile cache with the
   bundle (\`module.enableCompileCache\` on Node 22) and measure on Lambda itself.
 
 ${warmSection.join('\n')}
