@@ -4,7 +4,7 @@
  * Passes when no request gets a 5xx, no probe reads across a tenant or organisation boundary, the
  * metrics reconcile with a recount, and every record the API said it created is in the table.
  *
- *   pnpm load [--tenants 20] [--requests 10000] [--concurrency 50] [--max-seconds 300] [--seed 7]
+ *   pnpm load [--tenants 20] [--requests 10000] [--concurrency 50] [--max-seconds 600] [--seed 7]
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     tenants: { type: 'string', default: '20' },
     requests: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '50' },
-    'max-seconds': { type: 'string', default: '300' },
+    'max-seconds': { type: 'string', default: '600' },
     seed: { type: 'string', default: '7' },
     // Tenant requests go through the IAM LeadingKeys check the tests use, as in AWS; this turns it off.
     'without-iam': { type: 'boolean', default: false },
