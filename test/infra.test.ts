@@ -205,7 +205,7 @@ describe('the API', () => {
     }
   });
 
-  it('sends every path to the API function but the OpenAPI document and the docs page, which the docs function serves', () => {
+  it('sends every request to the API function but GET and HEAD of the OpenAPI document and the docs page', () => {
     const template = templateOf('prod');
     const resources = template.findResources('AWS::ApiGateway::Resource');
     const pathOf = (ref: unknown): string => {
@@ -226,9 +226,13 @@ describe('the API', () => {
       'ANY /v1': 'ApiFunction',
       'ANY /v1/{proxy+}': 'ApiFunction',
       'GET /v1/openapi.json': 'DocsFunction',
+      'HEAD /v1/openapi.json': 'DocsFunction',
+      'ANY /v1/openapi.json': 'ApiFunction',
       'GET /docs': 'DocsFunction',
+      'HEAD /docs': 'DocsFunction',
+      'ANY /docs': 'ApiFunction',
     });
-    expect(routes).toHaveLength(6);
+    expect(routes).toHaveLength(10);
   });
 
   it('outputs the API URL, the table name and the secret ARN', () => {

@@ -98,6 +98,8 @@ process.stdout.write(JSON.stringify(out.map(({ statusCode, body }) => ({ statusC
     event('GET', '/health'),
     event('POST', '/v1/oauth/token', { 'content-type': 'application/x-www-form-urlencoded' }, form),
     { ...event('GET', '/v1/tenant', {}), useToken: true },
+    // The docs function serves it in AWS; the API's bundle has no generator and leaves it out.
+    event('GET', '/v1/openapi.json'),
   ];
   const { stdout } = await promisify(execFile)(process.execPath, [script, JSON.stringify(events)], {
     env: {
@@ -113,11 +115,13 @@ process.stdout.write(JSON.stringify(out.map(({ statusCode, body }) => ({ statusC
       POLKU_LOG_LEVEL: 'silent',
     },
   });
-  const [health, token, read] = JSON.parse(stdout) as { statusCode: number; body: string }[];
+  const [health, token, read, openApi] = JSON.parse(stdout) as { statusCode: number; body: string }[];
   expect(health?.statusCode).toBe(200);
   expect(token?.statusCode, token?.body).toBe(200);
   expect(read?.statusCode, read?.body).toBe(200);
   expect(JSON.parse(read!.body)).toMatchObject({ id: tenant.id, status: 'active' });
+  expect(openApi?.statusCode).toBe(404);
+  expect(JSON.parse(openApi!.body)).toMatchObject({ status: 404 });
 }, 60_000);
 
 it('serves the OpenAPI document the API generates, and the docs page, from the bundled docs function', async () => {
@@ -129,5 +133,7 @@ it('serves the OpenAPI document the API generates, and the docs page, from the b
   const page = await handler(event('GET', '/docs'), context);
   expect(page.statusCode).toBe(200);
   expect(page.body).toContain('SwaggerUIBundle');
+  // A REST proxy event gets its headers back as multiValueHeaders.
+  expect(page.multiValueHeaders['cache-control']).toEqual(['public, max-age=300']);
   expect((await handler(event('GET', '/v1/tenant'), context)).statusCode).toBe(404);
 });

@@ -383,7 +383,7 @@ costs ${ms(percentile(read.apiCpu, 50))} ms through the API against ${ms(percent
 most of every request, API and raw alike, in the AWS SDK (serializing, signing, parsing) and Node's HTTP,
 crypto and stream internals, with hono, zod, jose and Polku's own code a fraction of a millisecond each.
 The wall-clock overhead is larger than the CPU difference because on this machine the Node process and
-DynamoDB Local share ${results.machine.split(', ')[1]?.split(';')[0] ?? 'the'} cores: CPU the API spends delays the Java process answering it, which
+DynamoDB Local share ${results.machine.split(', ')[1]?.split(';')[0] ?? 'the same cores'}: CPU the API spends delays the Java process answering it, which
 AWS's DynamoDB would not feel. ${
     main.some((result) => warmRatio(result) > WARM_GOALS[result.operation.kind])
       ? `Where a goal is not met: ${main

@@ -107,8 +107,10 @@ export function createApp(config: AppConfig) {
     description: 'An access token from POST /v1/oauth/token (client credentials).',
   });
   // In AWS the docs function serves both from the generated document (docs-lambda.ts).
-  app.doc31('/v1/openapi.json', { openapi: OPENAPI_VERSION, info: apiInfo(API_VERSION) });
-  app.get('/docs', docsPage());
+  if (config.serveDocs) {
+    app.doc31('/v1/openapi.json', { openapi: OPENAPI_VERSION, info: apiInfo(API_VERSION) });
+    app.get('/docs', docsPage());
+  }
 
   const routes = app.routes
     .filter((r) => r.method !== 'ALL')
@@ -139,7 +141,7 @@ export function createApp(config: AppConfig) {
       error: error.name,
       // The message of an SDK or runtime error carries no request data; the stack helps operators.
       detail: error.message,
-      stack: error.stack && sourceMapped(error.stack),
+      stack: sourceMapped(error.stack),
     });
     return problemOfHttpException(c, new HTTPException(500, { message: 'Something went wrong on our side' }));
   });

@@ -95,6 +95,11 @@ export interface AppConfig {
    * embedded metric format (count, server errors and latency by route and method). Set in Lambda.
    */
   metricsNamespace?: string | undefined;
+  /**
+   * Whether this app serves the OpenAPI document and the docs page. In AWS the docs function does,
+   * and the API's bundle has no generator (an esbuild alias), so the API leaves both routes out.
+   */
+  serveDocs: boolean;
 }
 
 export interface ConfigInput {
@@ -114,6 +119,8 @@ export interface ConfigInput {
   now?: () => Date;
   log?: (entry: Record<string, unknown>) => void;
   metricsNamespace?: string | undefined;
+  /** Default true; false in the API's Lambda, where the docs function serves them. */
+  serveDocs?: boolean;
 }
 
 export const DEFAULT_SIGNUP_LIMITS: SignupLimits = {
@@ -198,5 +205,6 @@ export async function createConfig(input: ConfigInput): Promise<AppConfig> {
     now,
     log: input.log ?? jsonLogger(),
     metricsNamespace: input.metricsNamespace,
+    serveDocs: input.serveDocs ?? true,
   };
 }

@@ -10,6 +10,11 @@ import document from '../openapi.json' with { type: 'json' };
 import { docsPage } from './docs.ts';
 
 const app = new Hono();
+// The document changes only with a deployment.
+app.use(async (c, next) => {
+  await next();
+  c.header('Cache-Control', 'public, max-age=300');
+});
 app.get('/v1/openapi.json', (c) => c.json(document));
 app.get('/docs', docsPage());
 

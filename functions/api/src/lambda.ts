@@ -29,6 +29,8 @@ const currentApp = refreshing(
       }),
       tenantDb,
       metricsNamespace: 'Polku/Api',
+      // API Gateway sends GET /v1/openapi.json and GET /docs to the docs function.
+      serveDocs: false,
       secrets: await loadPlatformSecrets(),
       issuer: required('POLKU_ISSUER'),
       // API Gateway's view of the caller; a client-sent X-Forwarded-For could be anything.

@@ -47,8 +47,14 @@ describe('sourceMapped', () => {
     expect(mapped).not.toMatch(/index\.mjs:1:\d+/);
   });
 
-  it('leaves frames without a map as they are', () => {
-    const stack = 'Error: x\n    at f (/nowhere/bundle.mjs:1:42)\n    at node:internal/x:2:3';
+  it('leaves frames without a map, and the message line, as they are', () => {
+    const stack =
+      'Error: read /etc/x.js:1:2 failed\n    at f (/nowhere/bundle.mjs:1:42)\n    at node:internal/x:2:3';
     expect(sourceMapped(stack)).toBe(stack);
+  });
+
+  it('answers undefined for an error without a stack, and never throws', () => {
+    expect(sourceMapped(undefined)).toBeUndefined();
+    expect(sourceMapped(42)).toBeUndefined();
   });
 });

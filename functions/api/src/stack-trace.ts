@@ -24,13 +24,25 @@ function mapOf(file: string): SourceMap | undefined {
   return maps.get(file);
 }
 
-const FRAME = /((?:file:\/\/)?\/[^\s():]+\.m?js):(\d+):(\d+)/g;
+/** A frame line's location in a bundled file: `    at fn (/var/task/index.mjs:1:2345)`. */
+const FRAME = /^(\s+at .*?)((?:file:\/\/)?\/[^\s():]+\.m?js):(\d+):(\d+)/gm;
+/** Maps are kept per file; a stack names the bundle and Node's own files, so a few suffice. */
+const MAX_MAPS = 8;
 
-/** `stack` with each frame of a bundled file replaced by its original source, line and column. */
-export function sourceMapped(stack: string): string {
-  return stack.replace(FRAME, (frame, file: string, line: string, column: string) => {
-    const entry = mapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
-    if (!entry || !('originalSource' in entry)) return frame;
-    return `${entry.originalSource}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
-  });
+/**
+ * `stack` with each frame of a bundled file replaced by its original source, line and column.
+ * Never throws: it runs in the error handler, where the stack as it is would be better than nothing.
+ */
+export function sourceMapped(stack: unknown): string | undefined {
+  if (typeof stack !== 'string') return undefined;
+  try {
+    return stack.replace(FRAME, (frame, prefix: string, file: string, line: string, column: string) => {
+      if (!maps.has(file) && maps.size >= MAX_MAPS) return frame;
+      const entry = mapOf(file)?.findEntry(Number(line) - 1, Number(column) - 1);
+      if (!entry || !('originalSource' in entry)) return frame;
+      return `${prefix}${entry.originalSource}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    });
+  } catch {
+    return stack;
+  }
 }
