@@ -18,13 +18,9 @@ import { createApp, createConfig } from '@polku/api';
 import { ensureTable, generateSecrets, startDynamoDbLocal } from '@polku/devstack';
 import { createDb } from '@polku/storage';
 import { keys } from '@polku/table';
+import { restProxyEvent } from '../test/support/api-gateway.ts';
 import { bundleSizes } from './bench/bundles.ts';
-import {
-  bundleColdStartVariants,
-  measureColdStarts,
-  profileColdStart,
-  restProxyEvent,
-} from './bench/cold-start.ts';
+import { bundleColdStartVariants, measureColdStarts, profileColdStart } from './bench/cold-start.ts';
 import { cpuProfileOf, phasesOf } from './bench/investigate.ts';
 import { writeReport } from './bench/markdown.ts';
 import { machine } from './bench/report.ts';
@@ -268,7 +264,7 @@ try {
   )?.input;
   if (!getInput) throw new Error("the participant read's GetItem was not recorded");
   const coachToken = await tenant.mint('coach');
-  const event = restProxyEvent(`/v1/participants/${tenant.participantId}`, {
+  const event = restProxyEvent('GET', `/v1/participants/${tenant.participantId}`, {
     Accept: 'application/json',
     Authorization: `Bearer ${coachToken}`,
     Host: 'api.polku.example',

@@ -15,6 +15,7 @@ import { createClient, createTenant } from '@polku/storage';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { esbuildOptions, functionEntries } from '../infra/lib/bundling.ts';
+import { restProxyEvent } from './support/api-gateway.ts';
 import { call, createHarness, type Harness, randomBusinessId } from './support/harness.ts';
 
 let dir: string;
@@ -41,30 +42,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** API Gateway's REST proxy event for a request. */
-function event(method: string, path: string, headers: Record<string, string> = {}, body?: string) {
-  return {
-    resource: '/{proxy+}',
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { proxy: path.slice(1) },
-    stageVariables: null,
-    requestContext: {
-      resourcePath: '/{proxy+}',
-      httpMethod: method,
-      path: `/test${path}`,
-      stage: 'test',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      identity: { sourceIp: '203.0.113.7' },
-    },
-    body: body ?? null,
-    isBase64Encoded: false,
-  };
-}
+const event = restProxyEvent;
 
 it('answers API Gateway events from the bundle with the SDK reading credentials from the environment', async () => {
   const secrets = await generateSecrets();

@@ -23,32 +23,6 @@ export interface ColdRun {
   total: number;
 }
 
-/** API Gateway's REST proxy event for a GET. */
-export function restProxyEvent(path: string, headers: Record<string, string>) {
-  return {
-    resource: '/{proxy+}',
-    path,
-    httpMethod: 'GET',
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: { proxy: path.slice(1) },
-    stageVariables: null,
-    requestContext: {
-      resourcePath: '/{proxy+}',
-      httpMethod: 'GET',
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTimeEpoch: Date.now(),
-      identity: { sourceIp: '203.0.113.7', userAgent: 'polku-bench' },
-    },
-    body: null,
-    isBase64Encoded: false,
-  };
-}
-
 /** Builds the API and the floor with the deployed esbuild options; returns each bundle's path. */
 export async function bundleColdStartVariants(dir: string): Promise<{ api: string; floor: string }> {
   const entries = { api: functionEntries.api, floor: floorEntry };
