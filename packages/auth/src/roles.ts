@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   'groups:write': STAFF,
   'participants:read': STAFF,
   'participants:write': STAFF,
+  // Everything about one person in one document (GDPR art. 15): the controller answers, not staff.
+  'participants:export': ['tenant_admin'],
   'milestones:read': STAFF,
   'milestones:write': STAFF,
   'enrolments:read': STAFF,

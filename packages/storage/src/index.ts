@@ -26,6 +26,7 @@ export {
   transitionEnrolment,
 } from './enrolments.ts';
 export { isTransient } from './errors.ts';
+export { type AttendanceMark, exportParticipant, type ParticipantExport } from './export.ts';
 export { type FundingProject, fundingProjects } from './funding-projects.ts';
 export {
   findIdempotentResponse,

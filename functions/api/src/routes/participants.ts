@@ -2,8 +2,10 @@ import { createHmac } from 'node:crypto';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { canonicalIdentityCode, schemas, ValidationError } from '@polku/domain';
 import {
+  consentOn,
   createMilestone,
   createParticipant,
+  exportParticipant,
   getEnrolment,
   getParticipant,
   listMilestones,
@@ -20,6 +22,7 @@ import { pageOf, pageRequest, readCursor, writeCursor } from '../http/paging.ts'
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
+import { today } from './enrolments.ts';
 
 const tag = 'Participants';
 const ofParticipant = (p: Participant) => [p.id];
@@ -171,6 +174,40 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       const reply = responder(c, 201, (m: { id: string }) => `/v1/participants/${id}/milestones/${m.id}`);
       const options = { ...reply.options, audit: auditWrite(c, 'milestone.create', ofMilestone) };
       return reply.send(await createMilestone(db, tenantId, { ...input, participantId: id }, options));
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/participants/{id}/export',
+      tag,
+      permission: 'participants:export',
+      summary: 'Everything held about a participant (GDPR art. 15)',
+      description:
+        "One JSON document with the person's record, milestones, consents, enrolments, attendance and " +
+        'the sessions it was taken in, referrals with their history, network meetings with their actions, ' +
+        'outcomes (withdrawn ones too) and the audit events about them. Every collection is complete. ' +
+        'The export is itself recorded in the audit trail (`participant.export`).',
+      request: { params: schemas.IdParam },
+      responses: { 200: json(schemas.ParticipantExport, 'The export') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const tenantId = c.var.principal.tenantId;
+      const read = () => exportParticipant(c.var.config.db, tenantId, id);
+      // Read, then recorded: the export holds every event before its own, never a race with it.
+      const held = await readThenAudit(c, 'participant.export', read, () => [id]);
+      const date = today(c);
+      return c.json(
+        {
+          exportedAt: c.var.config.now().toISOString(),
+          tenantId,
+          ...held,
+          consents: held.consents.map((consent) => consentOn(consent, date)),
+        },
+        200,
+      );
     },
   );
 }

@@ -10,6 +10,7 @@ export const AUDIT_ACTIONS = [
   'participant.read',
   'participant.create',
   'participant.update',
+  'participant.export',
   'milestone.list',
   'milestone.create',
   'enrolment.list',
