@@ -136,7 +136,11 @@ export async function programmesOf(
   );
 }
 
-export async function batchGet(db: Db, itemKeys: { PK: string; SK: string }[], consistent = true): Promise<Item[]> {
+export async function batchGet(
+  db: Db,
+  itemKeys: { PK: string; SK: string }[],
+  consistent = true,
+): Promise<Item[]> {
   const items: Item[] = [];
   let pending: Record<string, unknown>[] = itemKeys;
   for (let attempt = 0; pending.length > 0; attempt++) {
