@@ -10,11 +10,10 @@ import { type Consent, consents } from './consents.ts';
 import type { Db } from './db.ts';
 import { type Enrolment, enrolments } from './enrolments.ts';
 import { entityOf, type Item } from './item.ts';
-import { batchGet } from './metrics.ts';
 import { getNetworkMeeting, type NetworkMeeting } from './network-meetings.ts';
 import { type Outcome, outcomes } from './outcomes.ts';
 import { type Milestone, milestones, type Participant, participants } from './participants.ts';
-import { queryAll } from './read.ts';
+import { batchGet, queryAll } from './read.ts';
 import { type Referral, referrals } from './referrals.ts';
 import { type Session, sessions } from './sessions.ts';
 

@@ -6,19 +6,13 @@
  * changes nothing, so the stream may deliver a change twice and the due job may run late.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { metrics, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys, METRICS_DUE_SHARDS, PARTICIPANT_SHARDS } from '@polku/table';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import type { Item } from './item.ts';
-import { getItem, queryAll, queryPage } from './read.ts';
+import { batchGet, getItem, queryAll, queryPage } from './read.ts';
 
 type Counters = metrics.Counters;
 type Contribution = Record<string, Counters>;
@@ -134,36 +128,6 @@ export async function programmesOf(
         },
       ]),
   );
-}
-
-export async function batchGet(
-  db: Db,
-  itemKeys: { PK: string; SK: string }[],
-  consistent = true,
-): Promise<Item[]> {
-  const items: Item[] = [];
-  let pending: Record<string, unknown>[] = itemKeys;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    const chunk = pending.slice(0, 100);
-    pending = pending.slice(100);
-    try {
-      const result = await db.doc.send(
-        new BatchGetCommand({
-          RequestItems: { [db.tableName]: { Keys: chunk, ConsistentRead: consistent } },
-        }),
-      );
-      items.push(...(result.Responses?.[db.tableName] ?? []));
-      const unprocessed = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-      if (unprocessed.length > 0) {
-        if (attempt > 10) throw new Error('DynamoDB left keys unprocessed after 10 retries');
-        await pause(20 * 2 ** Math.min(attempt, 6));
-        pending = [...unprocessed, ...pending];
-      }
-    } catch (error) {
-      translate(error);
-    }
-  }
-  return items;
 }
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

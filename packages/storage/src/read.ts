@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type IndexId, indexes, type Key } from '@polku/table';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
@@ -88,5 +88,36 @@ export async function queryAll(db: Db, spec: QuerySpec, max = 1000): Promise<Ite
     items.push(...page.items);
     startKey = page.lastKey;
   } while (startKey && items.length < max);
+  return items;
+}
+
+/** The items at these keys (those that exist), 100 keys a call, unprocessed keys retried with backoff. */
+export async function batchGet(
+  db: Db,
+  itemKeys: { PK: string; SK: string }[],
+  consistent = true,
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let pending: Record<string, unknown>[] = itemKeys;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    const chunk = pending.slice(0, 100);
+    pending = pending.slice(100);
+    try {
+      const result = await db.doc.send(
+        new BatchGetCommand({
+          RequestItems: { [db.tableName]: { Keys: chunk, ConsistentRead: consistent } },
+        }),
+      );
+      items.push(...(result.Responses?.[db.tableName] ?? []));
+      const unprocessed = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
+      if (unprocessed.length > 0) {
+        if (attempt > 10) throw new Error('DynamoDB left keys unprocessed after 10 retries');
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
+        pending = [...unprocessed, ...pending];
+      }
+    } catch (error) {
+      translate(error);
+    }
+  }
   return items;
 }
