@@ -7,7 +7,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { created, participantBody } from './support/fixtures.ts';
+import { created, fundedGroupProgramme, participantBody } from './support/fixtures.ts';
 import {
   call,
   createHarness,
@@ -238,25 +238,7 @@ async function buildTenantA() {
   const coach = a.as('coach');
   const y = await created(admin, '/v1/organisations', { name: 'Kaski Kontiolahti ry', kind: 'ngo' });
   const z = await created(admin, '/v1/organisations', { name: 'Honkalammen säätiö', kind: 'foundation' });
-  const project = await created(admin, '/v1/funding-projects', {
-    code: 'S21999',
-    name: 'Ilomantsin Ohjaamo 3.0',
-    priorityAxis: '3. Employment and labour mobility',
-    specificObjective: '6.1',
-    periodStart: '2025-01-01',
-    periodEnd: '2027-12-31',
-  });
-  const programme = await created(admin, '/v1/programmes', {
-    templateId: 'small-group-coaching',
-    name: 'Pienryhmä Kontiolahti 2026',
-    organisationId: y.id,
-    fundingProjectId: project.id,
-  });
-  const group = await created(coach, `/v1/programmes/${programme.id}/groups`, {
-    name: 'Tiistairyhmä',
-    leaderName: 'Helmi Sarvas',
-    meetingDays: ['TU'],
-  });
+  const { project, programme, group } = await fundedGroupProgramme(admin, coach, y.id);
   const participant = await created(coach, '/v1/participants', participantBody());
   const enrolment = await created(coach, '/v1/enrolments', {
     participantId: participant.id,

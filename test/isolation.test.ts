@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto';
 import type { PrincipalKind, Role } from '@polku/auth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { created, participantBody } from './support/fixtures.ts';
+import { created, fundedGroupProgramme, participantBody } from './support/fixtures.ts';
 import {
   type Caller,
   type Credentials,
@@ -168,25 +168,7 @@ async function buildTenantA() {
     contactEmail: 'kaski@kontiolahti.example',
     contactPhone: '+358 13 555 0101',
   });
-  const project = await created(admin, '/v1/funding-projects', {
-    code: 'S21999',
-    name: 'Ilomantsin Ohjaamo 3.0',
-    priorityAxis: '3. Employment and labour mobility',
-    specificObjective: '6.1',
-    periodStart: '2025-01-01',
-    periodEnd: '2027-12-31',
-  });
-  const programme = await created(admin, '/v1/programmes', {
-    templateId: 'small-group-coaching',
-    name: 'Pienryhmä Kontiolahti 2026',
-    organisationId: y.id,
-    fundingProjectId: project.id,
-  });
-  const group = await created(coach, `/v1/programmes/${programme.id}/groups`, {
-    name: 'Tiistairyhmä Kontiolahti',
-    leaderName: 'Helmi Sarvas',
-    meetingDays: ['TU'],
-  });
+  const { project, programme, group } = await fundedGroupProgramme(admin, coach, y.id);
   const participants = [];
   const enrolments = [];
   for (const person of people) {

@@ -29,6 +29,30 @@ export async function smallGroupProgramme(admin: Caller) {
   return { organisation, programme };
 }
 
+/** A programme funded by an ESF+ project, run by the organisation, with a Tuesday group. */
+export async function fundedGroupProgramme(admin: Caller, coach: Caller, organisationId: string) {
+  const project = await created(admin, '/v1/funding-projects', {
+    code: 'S21999',
+    name: 'Ilomantsin Ohjaamo 3.0',
+    priorityAxis: '3. Employment and labour mobility',
+    specificObjective: '6.1',
+    periodStart: '2025-01-01',
+    periodEnd: '2027-12-31',
+  });
+  const programme = await created(admin, '/v1/programmes', {
+    templateId: 'small-group-coaching',
+    name: 'Pienryhmä Kontiolahti 2026',
+    organisationId,
+    fundingProjectId: project.id,
+  });
+  const group = await created(coach, `/v1/programmes/${programme.id}/groups`, {
+    name: 'Tiistairyhmä Kontiolahti',
+    leaderName: 'Helmi Sarvas',
+    meetingDays: ['TU'],
+  });
+  return { project, programme, group };
+}
+
 /** An outcome of the participant: a job on the open market from 1 December 2026. */
 export const outcomeBody = (participantId: string, overrides: Record<string, unknown> = {}) => ({
   participantId,
