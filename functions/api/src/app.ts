@@ -18,6 +18,7 @@ import { registerAuditEvents } from './routes/audit-events.ts';
 import { registerClients } from './routes/clients.ts';
 import { registerConsents } from './routes/consents.ts';
 import { registerEnrolments } from './routes/enrolments.ts';
+import { registerErasures } from './routes/erasures.ts';
 import { registerFundingProjects } from './routes/funding-projects.ts';
 import { registerIdentityProvider } from './routes/identity-provider.ts';
 import { registerMetrics } from './routes/metrics.ts';
@@ -91,6 +92,7 @@ export function createApp(config: AppConfig) {
   registerFundingProjects(app);
   registerProgrammes(app);
   registerParticipants(app);
+  registerErasures(app);
   registerEnrolments(app);
   registerSessions(app);
   registerConsents(app);

@@ -22,6 +22,9 @@ export const PERMISSIONS = {
   'participants:write': STAFF,
   // Everything about one person in one document (GDPR art. 15): the controller answers, not staff.
   'participants:export': ['tenant_admin'],
+  // Erasure (art. 17) and its tombstones: the controller's decision, as the export is.
+  'participants:erase': ['tenant_admin'],
+  'erasures:read': ['tenant_admin'],
   'milestones:read': STAFF,
   'milestones:write': STAFF,
   'enrolments:read': STAFF,

@@ -2,13 +2,14 @@
  * The audit trail: who read or changed a participant's record. Events sit in one partition per
  * participant and are indexed per actor (GSI1); ids are ULIDs, so id order is time order.
  */
-import { BatchWriteCommand, type BatchWriteCommandInput, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { newId, ServiceUnavailableError, type schemas } from '@polku/domain';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { newId, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import { entityOf, type Item } from './item.ts';
 import { type PageRequest, type QuerySpec, queryPage } from './read.ts';
+import { writeInBatches } from './write.ts';
 
 export type AuditEvent = schemas.AuditEvent;
 export type AuditAction = schemas.AuditAction;
@@ -23,8 +24,11 @@ export interface AuditSource {
 }
 
 const ENTITY = 'audit-event';
-const BATCH_SIZE = 25;
-const UNPROCESSED_RETRIES = 4;
+/**
+ * Stored beside an event of a write that had an Idempotency-Key: the stored response's key, so an
+ * erasure finds and deletes the responses about the person. Never shown.
+ */
+export const IDEMPOTENCY_RECORD = 'idempotencyPK';
 
 /** One event per participant, in time order (ids of the same instant still increase). */
 export function newAuditEvents(
@@ -53,8 +57,6 @@ export function auditEventItem(tenantId: string, event: AuditEvent): Item {
   };
 }
 
-type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
-
 /**
  * Records the events of a read, outside any transaction: one PutItem, or batches of 25 written in
  * parallel. Every event is written or the call fails (503 when DynamoDB throttles).
@@ -65,27 +67,16 @@ export async function recordAuditEvents(db: Db, items: readonly Item[]): Promise
       await db.doc.send(new PutCommand({ TableName: db.tableName, Item: items[0] }));
       return;
     }
-    const batches: Item[][] = [];
-    for (let i = 0; i < items.length; i += BATCH_SIZE) batches.push(items.slice(i, i + BATCH_SIZE));
-    await Promise.all(batches.map((batch) => writeBatch(db, batch)));
+    await writeInBatches(
+      db,
+      items.map((item) => ({ PutRequest: { Item: item } })),
+    );
   } catch (error) {
     translate(error);
   }
 }
 
-async function writeBatch(db: Db, items: Item[]): Promise<void> {
-  let pending: WriteRequests = items.map((item) => ({ PutRequest: { Item: item } }));
-  for (let attempt = 0; ; attempt++) {
-    const result = await db.doc.send(new BatchWriteCommand({ RequestItems: { [db.tableName]: pending } }));
-    pending = result.UnprocessedItems?.[db.tableName] ?? [];
-    if (pending.length === 0) return;
-    // DynamoDB returns what it could not write under load; back off briefly, then give up with 503.
-    if (attempt === UNPROCESSED_RETRIES) {
-      throw new ServiceUnavailableError('The database is busy; retry shortly');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20));
-  }
-}
+export const auditEventOf = (item: Item) => entityOf<AuditEvent>(item, [IDEMPOTENCY_RECORD]);
 
 function specOf(tenantId: string, filter: AuditFilter): QuerySpec {
   if ('participantId' in filter) {
@@ -107,5 +98,5 @@ export async function listAuditEvents(
   page: PageRequest,
 ): Promise<{ items: AuditEvent[]; lastKey: Item | undefined }> {
   const result = await queryPage(db, specOf(tenantId, filter), page);
-  return { items: result.items.map((item) => entityOf<AuditEvent>(item)), lastKey: result.lastKey };
+  return { items: result.items.map(auditEventOf), lastKey: result.lastKey };
 }

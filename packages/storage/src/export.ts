@@ -5,14 +5,14 @@
  */
 import type { schemas } from '@polku/domain';
 import { collections, indexKeys, keys } from '@polku/table';
-import type { AuditEvent } from './audit.ts';
+import { type AuditEvent, auditEventOf } from './audit.ts';
 import { type Consent, consents } from './consents.ts';
 import type { Db } from './db.ts';
 import { type Enrolment, enrolments } from './enrolments.ts';
-import { entityOf, type Item } from './item.ts';
+import type { Item } from './item.ts';
 import { getNetworkMeeting, type NetworkMeeting } from './network-meetings.ts';
 import { type Outcome, outcomes } from './outcomes.ts';
-import { type Milestone, milestones, type Participant, participants } from './participants.ts';
+import { getParticipant, type Milestone, milestones, type Participant } from './participants.ts';
 import { batchGet, queryAll } from './read.ts';
 import { type Referral, referrals } from './referrals.ts';
 import { type Session, sessions } from './sessions.ts';
@@ -55,7 +55,7 @@ export async function exportParticipant(
   tenantId: string,
   participantId: string,
 ): Promise<ParticipantExport> {
-  const participant = await participants.load(db, keys.participant(tenantId, participantId), participantId);
+  const participant = await getParticipant(db, tenantId, participantId);
   const inPartition = ({ PK, prefix }: { PK: string; prefix: string }) =>
     queryAll(db, { partition: PK, prefix }, EVERYTHING);
   const byIndex = (partition: string) => queryAll(db, { index: 'gsi1', partition }, EVERYTHING);
@@ -114,6 +114,6 @@ export async function exportParticipant(
     referrals: byId(referralItems.filter(ofEntity('referral')).map(referrals.fromItem)),
     networkMeetings,
     outcomes: byId(outcomeItems.filter(ofEntity('outcome')).map(outcomes.fromItem)),
-    auditEvents: auditItems.map((item) => entityOf<AuditEvent>(item)),
+    auditEvents: auditItems.map(auditEventOf),
   };
 }

@@ -25,6 +25,15 @@ export {
   listEnrolments,
   transitionEnrolment,
 } from './enrolments.ts';
+export {
+  type Erasure,
+  type ErasureRequest,
+  findErasure,
+  listErasures,
+  RETENTION_ACTOR,
+  runErasure,
+  startErasure,
+} from './erasure.ts';
 export { isTransient } from './errors.ts';
 export { type AttendanceMark, exportParticipant, type ParticipantExport } from './export.ts';
 export { type FundingProject, fundingProjects } from './funding-projects.ts';

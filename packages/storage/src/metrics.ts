@@ -13,6 +13,7 @@ import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import type { Item } from './item.ts';
 import { batchGet, getItem, queryAll, queryPage } from './read.ts';
+import type { WriteOp } from './write.ts';
 
 type Counters = metrics.Counters;
 type Contribution = Record<string, Counters>;
@@ -30,14 +31,33 @@ const today = (now: Date) => now.toISOString().slice(0, 10);
 // ---------------------------------------------------------------------------------------------
 // Raw records of one participant
 
-/** The records of one participant the metrics count, or undefined if there is no such participant. */
-export async function participantFacts(
+/** The raw records of one participant that the metrics and the retention clock read. */
+interface RawRecords {
+  participant: Item;
+  enrolments: Item[];
+  outcomes: Item[];
+  attendance: Item[];
+  milestones: Item[];
+  referrals: Item[];
+}
+
+export interface FactsOptions {
+  /**
+   * Read a participant being erased too (the erasure's own last count). Otherwise one being erased
+   * reads as gone: their ledger is frozen and nothing may count them again.
+   */
+  erasing?: boolean;
+}
+
+async function rawRecordsOf(
   db: Db,
   tenantId: string,
   participantId: string,
-): Promise<metrics.ParticipantFacts | undefined> {
+  options: FactsOptions,
+): Promise<RawRecords | undefined> {
   const participant = await getItem(db, keys.participant(tenantId, participantId));
   if (participant?.entity !== 'participant') return undefined;
+  if (participant.erasingSince !== undefined && !options.erasing) return undefined;
   const byIndex = (partition: string) => queryAll(db, { index: 'gsi1', partition }, 100_000);
   const ofParticipant = ({ PK, prefix }: { PK: string; prefix: string }) =>
     queryAll(db, { partition: PK, prefix }, 100_000);
@@ -54,57 +74,107 @@ export async function participantFacts(
       .filter((item) => item.entity === 'referral-summary')
       .map((summary) => keys.referral(tenantId, String(summary.id))),
   );
+  const of = (entity: string, items: Item[]) => items.filter((item) => item.entity === entity);
+  return {
+    participant,
+    enrolments: of('enrolment', enrolments),
+    outcomes: of('outcome', outcomes),
+    attendance: of('attendance', attendance),
+    milestones: of('milestone', milestones),
+    referrals: of('referral', referrals),
+  };
+}
+
+/** The records of one participant the metrics count, or undefined if there is no such participant. */
+export async function participantFacts(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  options: FactsOptions = {},
+): Promise<metrics.ParticipantFacts | undefined> {
+  const records = await rawRecordsOf(db, tenantId, participantId, options);
+  return records && factsOf(participantId, records);
+}
+
+function factsOf(participantId: string, records: RawRecords): metrics.ParticipantFacts {
+  const { participant, enrolments, outcomes, attendance, milestones, referrals } = records;
   return {
     participantId,
     birthDate: String(participant.birthDate),
     esf: participant.esf as metrics.EsfAtEntry,
-    enrolments: enrolments
-      .filter((item) => item.entity === 'enrolment')
-      .map((item) => ({
-        id: String(item.id),
-        programmeId: String(item.programmeId),
-        groupId: (item.groupId as string | null | undefined) ?? null,
-        coachId: String(item.coachId),
-        stage: item.stage as metrics.EnrolmentFacts['stage'],
-        startDate: (item.startDate as string | null | undefined) ?? null,
-        exitDate: (item.exitDate as string | null | undefined) ?? null,
-      })),
-    outcomes: outcomes
-      .filter((item) => item.entity === 'outcome')
-      .map((item) => ({
-        id: String(item.id),
-        kind: item.kind as metrics.OutcomeFacts['kind'],
-        startDate: String(item.startDate),
-        endDate: (item.endDate as string | null | undefined) ?? null,
-        withdrawn: item.withdrawn === true,
-        verifiedOn: String(item.verifiedOn),
-      })),
+    enrolments: enrolments.map((item) => ({
+      id: String(item.id),
+      programmeId: String(item.programmeId),
+      groupId: (item.groupId as string | null | undefined) ?? null,
+      coachId: String(item.coachId),
+      stage: item.stage as metrics.EnrolmentFacts['stage'],
+      startDate: (item.startDate as string | null | undefined) ?? null,
+      exitDate: (item.exitDate as string | null | undefined) ?? null,
+    })),
+    outcomes: outcomes.map((item) => ({
+      id: String(item.id),
+      kind: item.kind as metrics.OutcomeFacts['kind'],
+      startDate: String(item.startDate),
+      endDate: (item.endDate as string | null | undefined) ?? null,
+      withdrawn: item.withdrawn === true,
+      verifiedOn: String(item.verifiedOn),
+    })),
     qualifications: milestones
-      .filter((item) => item.entity === 'milestone' && item.kind === 'licence-or-permit')
+      .filter((item) => item.kind === 'licence-or-permit')
       .map((item) => String(item.date)),
-    attendance: attendance
-      .filter((item) => item.entity === 'attendance')
-      .map((item) => ({
-        sessionId: String(item.sessionId),
-        programmeId: String(item.programmeId),
-        groupId: (item.groupId as string | null | undefined) ?? null,
-        date: String(item.startsAt ?? String(item.GSI1SK).split('#')[0]).slice(0, 10),
-        status: item.status as metrics.AttendanceFacts['status'],
-      })),
-    referrals: referrals
-      .filter((item) => item.entity === 'referral')
-      .map((item) => {
-        const history = (item.history ?? []) as { action: string; at: string }[];
-        const accepted = history.find((change) => change.action === 'accept');
-        return {
-          id: String(item.id),
-          fromOrganisationId: String(item.fromOrganisationId),
-          sentOn: String(item.createdAt).slice(0, 10),
-          acceptedOn: accepted ? accepted.at.slice(0, 10) : null,
-          status: String(item.status),
-        };
-      }),
+    attendance: attendance.map((item) => ({
+      sessionId: String(item.sessionId),
+      programmeId: String(item.programmeId),
+      groupId: (item.groupId as string | null | undefined) ?? null,
+      date: String(item.startsAt ?? String(item.GSI1SK).split('#')[0]).slice(0, 10),
+      status: item.status as metrics.AttendanceFacts['status'],
+    })),
+    referrals: referrals.map((item) => {
+      const history = (item.history ?? []) as { action: string; at: string }[];
+      const accepted = history.find((change) => change.action === 'accept');
+      return {
+        id: String(item.id),
+        fromOrganisationId: String(item.fromOrganisationId),
+        sentOn: String(item.createdAt).slice(0, 10),
+        acceptedOn: accepted ? accepted.at.slice(0, 10) : null,
+        status: String(item.status),
+      };
+    }),
   };
+}
+
+/** Attributes whose value is the day something happened to the person (or a time on that day). */
+const ACTIVITY_DATES = [
+  'createdAt',
+  'updatedAt',
+  'startDate',
+  'exitDate',
+  'endDate',
+  'date',
+  'startsAt',
+  'verifiedOn',
+];
+const DAY = /^\d{4}-\d{2}-\d{2}/;
+
+/**
+ * The last day anything happened to the person: their record changed, an enrolment began, moved or
+ * ended, attendance was taken, an outcome or milestone was dated, a referral was sent or moved.
+ * The retention clock runs from it.
+ */
+export function lastActiveOn(records: RawRecords): string {
+  let last = '0000-00-00';
+  const consider = (value: unknown) => {
+    if (typeof value === 'string' && DAY.test(value) && value.slice(0, 10) > last) last = value.slice(0, 10);
+  };
+  const { participant, enrolments, outcomes, attendance, milestones, referrals } = records;
+  for (const item of [participant, ...enrolments, ...outcomes, ...attendance, ...milestones, ...referrals]) {
+    for (const name of ACTIVITY_DATES) consider(item[name]);
+    for (const change of (item.history ?? []) as Item[]) {
+      consider(change.date);
+      consider(change.at);
+    }
+  }
+  return last;
 }
 
 /** The programmes the facts point to: which organisation runs each and which project funds it. */
@@ -139,6 +209,10 @@ interface Ledger {
   rev: number;
   applied: Contribution;
   dueAt: string | null;
+  /** The person is being erased: nothing but the erasure moves this ledger again. */
+  frozen: boolean;
+  /** The erasure has begun moving the contribution to the erased account (see freezeLedger). */
+  freezing: boolean;
 }
 
 async function ledgerOf(db: Db, tenantId: string, participantId: string): Promise<Ledger> {
@@ -147,6 +221,8 @@ async function ledgerOf(db: Db, tenantId: string, participantId: string): Promis
     rev: Number(item?.rev ?? 0),
     applied: (item?.applied as Contribution | undefined) ?? {},
     dueAt: (item?.dueAt as string | undefined) ?? null,
+    frozen: item?.frozen === true,
+    freezing: item?.freezing === true,
   };
 }
 
@@ -154,6 +230,8 @@ export interface ProjectOptions {
   now: Date;
   /** Count the person again SETTLE_MS later (after a change read off the stream). */
   settle?: boolean;
+  /** The erasure's last count of the person, into their frozen ledger. */
+  erasing?: boolean;
 }
 
 export interface Projection {
@@ -173,21 +251,35 @@ export async function projectParticipant(
   options: ProjectOptions,
 ): Promise<Projection> {
   const asOf = today(options.now);
+  const erasing = options.erasing === true;
   for (let attempt = 1; ; attempt++) {
-    const [ledger, facts] = await Promise.all([
+    const [ledger, records] = await Promise.all([
       ledgerOf(db, tenantId, participantId),
-      participantFacts(db, tenantId, participantId),
+      rawRecordsOf(db, tenantId, participantId, { erasing }),
     ]);
+    // Frozen for an erasure: nothing but the erasure's own last count moves the ledger, and that
+    // only until the move to the erased account begins (the erasure froze it, so no ledger at all
+    // means the move is done).
+    if (erasing ? !ledger.frozen || ledger.freezing : ledger.frozen) {
+      return { buckets: 0, dueAt: ledger.dueAt };
+    }
+    if (!records && ledger.rev === 0) return { buckets: 0, dueAt: null };
+    const facts = records && factsOf(participantId, records);
     let target: metrics.Contribution = { buckets: {}, changesOn: null };
     if (facts) {
       const programmeIds = [...facts.enrolments, ...facts.attendance].map((r) => r.programmeId);
       const programmes = await programmesOf(db, tenantId, programmeIds);
       target = metrics.contributionOf(facts, (id) => programmes.get(id), asOf);
     }
-    const dueAt = earliestDue(target.changesOn, ledger.dueAt, options);
+    const dueAt = erasing ? null : earliestDue(target.changesOn, ledger.dueAt, options);
     try {
       const changed = await moveLedger(db, tenantId, participantId, ledger, target.buckets, dueAt);
-      await syncFollowUps(db, tenantId, participantId, facts);
+      if (!erasing) {
+        await Promise.all([
+          syncFollowUps(db, tenantId, participantId, facts),
+          syncRetention(db, tenantId, participantId, records),
+        ]);
+      }
       return { buckets: changed, dueAt };
     } catch (error) {
       if (!isContention(error) || attempt >= MAX_ATTEMPTS) translate(error);
@@ -269,13 +361,20 @@ async function moveLedger(
           {
             Put: {
               TableName: db.tableName,
-              Item: ledgerItem(tenantId, participantId, rev + 1, next, last ? dueAt : ledger.dueAt),
+              Item: ledgerItem(tenantId, participantId, {
+                rev: rev + 1,
+                applied: next,
+                dueAt: last ? dueAt : ledger.dueAt,
+                frozen: ledger.frozen,
+              }),
               ConditionExpression: rev === 0 ? 'attribute_not_exists(PK)' : 'rev = :rev',
               ...(rev === 0 ? {} : { ExpressionAttributeValues: { ':rev': rev } }),
             },
           },
           ...markerOp,
-          ...chunk.map((ref) => ({ Update: bucketUpdate(db, tenantId, ref, delta[ref] as Counters) })),
+          ...chunk.map((ref) => ({
+            Update: bucketUpdate(db, tenantId, ref, delta[ref] as Counters, keys.metricsBucket),
+          })),
         ],
       }),
     );
@@ -288,22 +387,28 @@ async function moveLedger(
 function ledgerItem(
   tenantId: string,
   participantId: string,
-  rev: number,
-  applied: Contribution,
-  dueAt: string | null,
+  ledger: { rev: number; applied: Contribution; dueAt: string | null; frozen: boolean; freezing?: boolean },
 ) {
   return {
     ...keys.metricsLedger(tenantId, participantId),
     entity: 'metrics-ledger',
     tenantId,
     participantId,
-    rev,
-    applied,
-    ...(dueAt ? { dueAt } : {}),
+    rev: ledger.rev,
+    applied: ledger.applied,
+    ...(ledger.dueAt ? { dueAt: ledger.dueAt } : {}),
+    ...(ledger.frozen ? { frozen: true } : {}),
+    ...(ledger.freezing ? { freezing: true } : {}),
   };
 }
 
-function bucketUpdate(db: Db, tenantId: string, ref: string, delta: Counters) {
+function bucketUpdate(
+  db: Db,
+  tenantId: string,
+  ref: string,
+  delta: Counters,
+  keyOf: typeof keys.metricsBucket,
+) {
   const { scope, kind, month } = metrics.parseBucketRef(ref);
   const names: Record<string, string> = { '#entity': 'entity', '#tenant': 'tenantId' };
   const values: Record<string, unknown> = { ':entity': 'metrics-bucket', ':tenant': tenantId };
@@ -314,10 +419,196 @@ function bucketUpdate(db: Db, tenantId: string, ref: string, delta: Counters) {
   });
   return {
     TableName: db.tableName,
-    Key: keys.metricsBucket(tenantId, scope, kind, month),
+    Key: keyOf(tenantId, scope, kind, month),
     UpdateExpression: `SET #entity = :entity, #tenant = :tenant ADD ${adds.join(', ')}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Erasure: the person's counts stay in the buckets, without them
+
+/**
+ * The erasure's first write, in the transaction that marks the person as being erased: freezes
+ * their ledger (creating it if they were never counted), so no projection moves it again (one in
+ * flight fails its condition on the revision) and only the erasure's own last count may.
+ */
+export function freezeLedgerOp(tenantId: string, participantId: string): WriteOp {
+  return {
+    kind: 'update',
+    key: keys.metricsLedger(tenantId, participantId),
+    update:
+      'SET #frozen = :true, #rev = if_not_exists(#rev, :zero) + :one, #entity = :entity, #tenant = :tenant, #participant = :participant',
+    names: {
+      '#frozen': 'frozen',
+      '#rev': 'rev',
+      '#entity': 'entity',
+      '#tenant': 'tenantId',
+      '#participant': 'participantId',
+    },
+    values: {
+      ':true': true,
+      ':zero': 0,
+      ':one': 1,
+      ':entity': 'metrics-ledger',
+      ':tenant': tenantId,
+      ':participant': participantId,
+    },
+  };
+}
+
+/**
+ * Moves a frozen ledger's contribution to the erased account, BUCKETS_PER_TRANSACTION buckets per
+ * transaction, then deletes the ledger and its due marker. The buckets themselves do not change:
+ * the counts stay, and the erased account says whose raw records no longer explain them (nobody's
+ * in particular: it is a sum over everyone erased). Resumable: each transaction moves the ledger
+ * on, so a run after a crash moves only what is left.
+ */
+export async function freezeLedger(db: Db, tenantId: string, participantId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const ledger = await ledgerOf(db, tenantId, participantId);
+    if (ledger.rev === 0) return;
+    const refs = Object.keys(ledger.applied);
+    const chunk = refs.slice(0, BUCKETS_PER_TRANSACTION);
+    const rest: Contribution = { ...ledger.applied };
+    for (const ref of chunk) delete rest[ref];
+    const done = chunk.length === refs.length;
+    const key = keys.metricsLedger(tenantId, participantId);
+    const unchanged = {
+      ConditionExpression: 'rev = :rev',
+      ExpressionAttributeValues: { ':rev': ledger.rev },
+    };
+    const ledgerOp = done
+      ? { Delete: { TableName: db.tableName, Key: key, ...unchanged } }
+      : {
+          Put: {
+            TableName: db.tableName,
+            Item: ledgerItem(tenantId, participantId, {
+              rev: ledger.rev + 1,
+              applied: rest,
+              dueAt: null,
+              frozen: true,
+              freezing: true,
+            }),
+            ...unchanged,
+          },
+        };
+    const marker = keys.metricsDueMarker(tenantId, participantId);
+    try {
+      await db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ledgerOp,
+            ...(done ? [{ Delete: { TableName: db.tableName, Key: marker } }] : []),
+            ...chunk.map((ref) => ({
+              Update: bucketUpdate(
+                db,
+                tenantId,
+                ref,
+                ledger.applied[ref] as Counters,
+                keys.erasedMetricsBucket,
+              ),
+            })),
+          ],
+        }),
+      );
+      if (done) return;
+    } catch (error) {
+      if (!isContention(error) || attempt >= MAX_ATTEMPTS) translate(error);
+      await pause(Math.random() * 25 * 2 ** Math.min(attempt, 6));
+    }
+  }
+}
+
+/**
+ * The erasure's metrics step: one last count of the person into their frozen ledger (unless the
+ * move to the erased account has begun), then that move. Safe to run again after a crash.
+ */
+export async function settleErasedMetrics(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  now: Date,
+): Promise<void> {
+  await projectParticipant(db, tenantId, participantId, { now, erasing: true });
+  await freezeLedger(db, tenantId, participantId);
+}
+
+/** A frozen ledger's contribution (a person being erased), for the reconciliation. */
+export async function frozenContribution(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+): Promise<Contribution | undefined> {
+  const ledger = await ledgerOf(db, tenantId, participantId);
+  return ledger.frozen ? ledger.applied : undefined;
+}
+
+/** The erased account of a scope and kind: what erased people's records had added, by month. */
+export async function erasedBuckets(
+  db: Db,
+  tenantId: string,
+  scope: string,
+  kind: metrics.BucketKind,
+): Promise<Map<string, Counters>> {
+  const { PK, prefix } = collections.erasedMetricsBuckets(tenantId, scope, kind);
+  const items = await queryAll(db, { partition: PK, prefix }, 1_000_000);
+  return new Map(items.map((item) => [String(item.SK).slice(prefix.length), countersOf(item)]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retention
+
+/** Keeps the person's entry in the retention index at the last day they were active. */
+async function syncRetention(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+  records: RawRecords | undefined,
+): Promise<void> {
+  if (!records) return;
+  const day = lastActiveOn(records);
+  const key = keys.retentionMarker(tenantId, participantId);
+  const stored = await getItem(db, key);
+  if (stored?.lastActiveOn === day) return;
+  try {
+    await db.doc.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: {
+          ...key,
+          ...indexKeys.retentionByActivity(tenantId, day, participantId),
+          entity: 'retention-marker',
+          tenantId,
+          participantId,
+          lastActiveOn: day,
+        },
+      }),
+    );
+  } catch (error) {
+    translate(error);
+  }
+}
+
+/** Participants of a tenant last active on or before `day`, oldest first: one key query a page. */
+export async function inactiveSince(
+  db: Db,
+  tenantId: string,
+  day: string,
+  page: { limit: number; startKey?: Item | undefined },
+): Promise<{ items: { participantId: string; lastActiveOn: string }[]; lastKey: Item | undefined }> {
+  const result = await queryPage(
+    db,
+    { index: 'gsi1', partition: indexKeys.retentionPartition(tenantId), between: ['0000', `${day}~`] },
+    page,
+  );
+  return {
+    items: result.items.map((item) => ({
+      participantId: String(item.participantId),
+      lastActiveOn: String(item.lastActiveOn),
+    })),
+    lastKey: result.lastKey,
   };
 }
 

@@ -15,21 +15,29 @@ import {
   revised,
   type WriteOptions,
 } from './repository.ts';
-import { commit, conditions, type WriteOp } from './write.ts';
+import { commit, type WriteOp } from './write.ts';
 
 export type Participant = schemas.Participant;
 export type ParticipantSummary = schemas.ParticipantSummary;
 export type Milestone = schemas.Milestone;
 
-const IDENTITY_HASH = 'identityCodeHash';
+export const IDENTITY_HASH = 'identityCodeHash';
+/** Set when an erasure begins: from then on the person reads as gone and takes no new records. */
+export const ERASING_SINCE = 'erasingSince';
 
 export const participants = repository<Participant>({
   name: 'participant',
   entity: 'participant',
   key: (tenantId, participant) => keys.participant(tenantId, participant.id),
   indexKeys: (tenantId, participant) => indexKeys.participantShard(tenantId, participant.id),
-  privateAttributes: [IDENTITY_HASH],
+  privateAttributes: [IDENTITY_HASH, ERASING_SINCE],
 });
+
+/** A participant's stored item, unless there is none or it is being erased. */
+async function liveItem(db: Db, tenantId: string, id: string): Promise<Item | undefined> {
+  const stored = await getItem(db, keys.participant(tenantId, id));
+  return stored?.entity === 'participant' && stored[ERASING_SINCE] === undefined ? stored : undefined;
+}
 
 class DuplicateIdentityCode extends Error {}
 
@@ -38,13 +46,18 @@ export function participantStillExists(tenantId: string, participantId: string):
   return {
     kind: 'check',
     key: keys.participant(tenantId, participantId),
-    condition: conditions.present(),
+    condition: {
+      expression: 'attribute_exists(PK) AND attribute_not_exists(#erasing)',
+      names: { '#erasing': ERASING_SINCE },
+    },
     onConflict: () => new ConflictError('participant-gone', `participant ${participantId} no longer exists`),
   };
 }
 
-export function getParticipant(db: Db, tenantId: string, id: string): Promise<Participant> {
-  return participants.load(db, keys.participant(tenantId, id), id);
+export async function getParticipant(db: Db, tenantId: string, id: string): Promise<Participant> {
+  const stored = await liveItem(db, tenantId, id);
+  if (!stored) throw new NotFoundError(`participant ${id} not found`);
+  return participants.fromItem(stored);
 }
 
 export async function createParticipant(
@@ -95,9 +108,8 @@ export async function updateParticipant(
   expectedVersion: number,
   options: WriteOptions = {},
 ): Promise<Participant> {
-  const key = keys.participant(tenantId, id);
-  const stored = await getItem(db, key);
-  if (stored?.entity !== 'participant') throw new NotFoundError(`participant ${id} not found`);
+  const stored = await liveItem(db, tenantId, id);
+  if (!stored) throw new NotFoundError(`participant ${id} not found`);
   const current = participants.fromItem(stored);
   assertVersion('participant', current, expectedVersion);
   const next = revised(current, patch, options.now);
@@ -169,7 +181,10 @@ export async function listParticipants(
   }
   const more = shards.some((shard) => next[shard] !== null);
   return {
-    items: merged.map((entry) => toSummary(participants.fromItem(entry.item))),
+    // One being erased is gone for everyone at once, though the erasure has yet to delete the item.
+    items: merged
+      .filter((entry) => entry.item[ERASING_SINCE] === undefined)
+      .map((entry) => toSummary(participants.fromItem(entry.item))),
     position: more ? next : undefined,
   };
 }

@@ -5,6 +5,7 @@
  */
 import { NotFoundError, newId, PreconditionFailedError } from '@polku/domain';
 import type { Key } from '@polku/table';
+import { IDEMPOTENCY_RECORD } from './audit.ts';
 import type { Db } from './db.ts';
 import type { IdempotencyRecorder } from './idempotency.ts';
 import { entityOf, type Item } from './item.ts';
@@ -28,7 +29,11 @@ export interface WriteOptions {
 
 /** The side records a write commits with its own items. */
 export function recordsOf(options: WriteOptions, result: unknown): SideRecords {
-  return { audit: options.audit?.(result), idempotency: options.idempotency?.(result) };
+  const idempotency = options.idempotency?.(result);
+  const audit = options.audit?.(result);
+  if (!idempotency || !audit) return { audit, idempotency };
+  // The stored response names the people the write touched: their erasure must find it.
+  return { audit: audit.map((item) => ({ ...item, [IDEMPOTENCY_RECORD]: idempotency.PK })), idempotency };
 }
 
 export function newResource<T extends object>(fields: T, now: Date = new Date()): T & Resource {

@@ -5,6 +5,8 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
   DeleteCommand,
   PutCommand,
   TransactWriteCommand,
@@ -177,5 +179,32 @@ async function transactWithRetry(db: Db, ops: WriteOp[]): Promise<void> {
         cause: error,
       });
     }
+  }
+}
+
+type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
+const BATCH_SIZE = 25;
+const UNPROCESSED_RETRIES = 4;
+
+/**
+ * Unconditional puts and deletes in BatchWriteItem calls of 25, run in parallel. What DynamoDB
+ * leaves unprocessed under load is retried briefly; then the call fails with 503.
+ */
+export async function writeInBatches(db: Db, requests: WriteRequests): Promise<void> {
+  const batches: WriteRequests[] = [];
+  for (let i = 0; i < requests.length; i += BATCH_SIZE) batches.push(requests.slice(i, i + BATCH_SIZE));
+  await Promise.all(batches.map((batch) => writeBatch(db, batch)));
+}
+
+async function writeBatch(db: Db, batch: WriteRequests): Promise<void> {
+  let pending = batch;
+  for (let attempt = 0; ; attempt++) {
+    const result = await db.doc.send(new BatchWriteCommand({ RequestItems: { [db.tableName]: pending } }));
+    pending = result.UnprocessedItems?.[db.tableName] ?? [];
+    if (pending.length === 0) return;
+    if (attempt === UNPROCESSED_RETRIES) {
+      throw new ServiceUnavailableError('The database is busy; retry shortly');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20));
   }
 }

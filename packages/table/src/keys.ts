@@ -138,6 +138,27 @@ export const keys = {
     PK: `${tenant(tenantId)}#P#${participantId}`,
     SK: `FU#${enrolmentId}#${checkpoint}`,
   }),
+  /**
+   * What a participant's erased records had added to a scope's buckets, summed over everyone erased
+   * (the buckets keep it): the reconciliation's account of counts whose raw records are gone.
+   */
+  erasedMetricsBucket: (tenantId: string, scope: string, kind: 'MONTH' | 'ESF', month: string): Key => ({
+    PK: `${tenant(tenantId)}#M#${scope}`,
+    SK: `ERASED#${kind}#${month}`,
+  }),
+  /**
+   * The erasure of a participant: the job's progress while it runs, the tombstone after (when, by
+   * whom, why; ids only). Under its own key, so it outlives the participant's partition.
+   */
+  erasure: (tenantId: string, participantId: string): Key => ({
+    PK: `${tenant(tenantId)}#ERASURE#${participantId}`,
+    SK: 'ERASURE',
+  }),
+  /** When the participant was last active: the retention index's entry (ids and a date). */
+  retentionMarker: (tenantId: string, participantId: string): Key => ({
+    PK: `${tenant(tenantId)}#P#${participantId}`,
+    SK: 'RETENTION',
+  }),
   /** Platform registry: one tenant per business id. */
   businessId: (businessId: string): Key => ({ PK: platform(`BUSINESS_ID#${businessId}`), SK: 'GUARD' }),
   /** Platform registry: one tenant per SSO issuer (hashed: issuers are long URLs). */
@@ -191,6 +212,10 @@ export const collections = {
   metricsBuckets: (tenantId: string, scope: string, kind: 'MONTH' | 'ESF') => ({
     PK: `${tenant(tenantId)}#M#${scope}`,
     prefix: `${kind}#`,
+  }),
+  erasedMetricsBuckets: (tenantId: string, scope: string, kind: 'MONTH' | 'ESF') => ({
+    PK: `${tenant(tenantId)}#M#${scope}`,
+    prefix: `ERASED#${kind}#`,
   }),
   attendanceOfSession: (tenantId: string, sessionId: string) => ({
     PK: `${tenant(tenantId)}#SES#${sessionId}`,
@@ -374,4 +399,16 @@ export const indexKeys = {
   }),
   followUpsOfCoachPartition: (tenantId: string, coachId: string) =>
     `${tenant(tenantId)}#FOLLOW-UPS#COACH#${coachId}`,
+  /** GSI1: a tenant's erasures, newest last by when they were asked for. */
+  erasureListing: (tenantId: string, requestedAt: string, participantId: string) => ({
+    GSI1PK: `${tenant(tenantId)}#ERASURES`,
+    GSI1SK: `${requestedAt}#${participantId}`,
+  }),
+  erasuresPartition: (tenantId: string) => `${tenant(tenantId)}#ERASURES`,
+  /** GSI1: a tenant's participants by the day they were last active, for the retention job. */
+  retentionByActivity: (tenantId: string, lastActiveOn: string, participantId: string) => ({
+    GSI1PK: `${tenant(tenantId)}#RETENTION`,
+    GSI1SK: `${lastActiveOn}#${participantId}`,
+  }),
+  retentionPartition: (tenantId: string) => `${tenant(tenantId)}#RETENTION`,
 } as const;

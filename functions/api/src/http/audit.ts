@@ -15,7 +15,7 @@ import {
 } from '@polku/storage';
 import type { AppContext } from './env.ts';
 
-function sourceOf(c: AppContext): AuditSource {
+export function sourceOf(c: AppContext): AuditSource {
   const { kind, subject, role, organisationId } = c.var.principal;
   // Operators hold no permission on participant records; should one ever reach here, refuse.
   if (kind === 'operator') throw new ForbiddenError('operators may not act on participant records');

@@ -3,6 +3,9 @@
  * checks: every bucket against the sum of every participant's contribution recounted now (what
  * the projector should have applied), and every scope's figures over its whole history read off
  * the stored buckets against a recount by the definitions alone. Any difference is reported.
+ *
+ * Erased people's counts stay in the buckets without their records: the erased account (and the
+ * frozen ledger of anyone being erased right now) says how much, so both checks account for it.
  */
 import { metrics } from '@polku/domain';
 import { type Db, listTenants, metricsStore, queryAll } from '@polku/storage';
@@ -29,9 +32,11 @@ export interface Reconciliation {
 export async function reconcileTenant(db: Db, tenantId: string, now: Date): Promise<Reconciliation> {
   const asOf = now.toISOString().slice(0, 10);
   const people: metrics.ParticipantFacts[] = [];
+  const beingErased = new Map<string, Map<string, metrics.Counters>>();
   await forEachParticipant(db, tenantId, async (participantId) => {
     const facts = await metricsStore.participantFacts(db, tenantId, participantId);
     if (facts) people.push(facts);
+    else addBuckets(beingErased, await metricsStore.frozenContribution(db, tenantId, participantId));
   });
   const all = ({ PK, prefix }: { PK: string; prefix: string }) =>
     queryAll(db, { partition: PK, prefix }, 1_000_000);
@@ -48,14 +53,7 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
   const lookup = (id: string) => programmes.get(id);
 
   const expected = new Map<string, Map<string, metrics.Counters>>();
-  for (const person of people) {
-    for (const [ref, counters] of Object.entries(metrics.contributionOf(person, lookup, asOf).buckets)) {
-      const { scope, kind, month } = metrics.parseBucketRef(ref);
-      const months = expected.get(`${scope}|${kind}`) ?? new Map<string, metrics.Counters>();
-      expected.set(`${scope}|${kind}`, months);
-      months.set(month, metrics.addCounters({ ...(months.get(month) ?? {}) }, counters));
-    }
-  }
+  for (const person of people) addBuckets(expected, metrics.contributionOf(person, lookup, asOf).buckets);
 
   const scopes = new Set<string>(['tenant']);
   for (const item of programmeItems) {
@@ -68,7 +66,7 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
   }
   for (const item of projectItems) scopes.add(metrics.scopeName('funding-project', String(item.id)));
   for (const item of organisationItems) scopes.add(metrics.scopeName('organisation', String(item.id)));
-  for (const key of expected.keys()) scopes.add(key.split('|')[0] as string);
+  for (const key of [...expected.keys(), ...beingErased.keys()]) scopes.add(key.split('|')[0] as string);
 
   const differences: Difference[] = [];
   let buckets = 0;
@@ -76,7 +74,12 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
     const kinds: metrics.BucketKind[] = scope.startsWith('funding-project#') ? ['MONTH', 'ESF'] : ['MONTH'];
     for (const kind of kinds) {
       const stored = await metricsStore.allBuckets(db, tenantId, scope, kind);
-      const wanted = expected.get(`${scope}|${kind}`) ?? new Map<string, metrics.Counters>();
+      // What no raw record explains any more: the erased account and ledgers frozen for an erasure.
+      const unexplained = sumOf(
+        await metricsStore.erasedBuckets(db, tenantId, scope, kind),
+        beingErased.get(`${scope}|${kind}`),
+      );
+      const wanted = sumOf(expected.get(`${scope}|${kind}`), unexplained);
       for (const month of new Set([...stored.keys(), ...wanted.keys()])) {
         buckets++;
         const have = stored.get(month) ?? {};
@@ -98,7 +101,7 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
       const months = [...stored.keys()].sort();
       const from = months[0] as string;
       const to = months.at(-1) as string;
-      const read = metrics.figuresOf(stored, from, to).figures;
+      const read = metrics.figuresOf(sumOf(stored, unexplained, -1), from, to).figures;
       const recount = metrics.recountFigures(people, lookup, scope, from, to, asOf);
       for (const name of metrics.FIGURE_NAMES) {
         if (read[name] !== recount[name]) {
@@ -115,6 +118,29 @@ export async function reconcileTenant(db: Db, tenantId: string, now: Date): Prom
     }
   }
   return { tenantId, asOf, participants: people.length, scopes: scopes.size, buckets, differences };
+}
+
+type Months = Map<string, metrics.Counters>;
+
+/** Adds a contribution (bucket ref to counters) into months by `scope|kind`. */
+function addBuckets(into: Map<string, Months>, buckets: Record<string, metrics.Counters> | undefined): void {
+  for (const [ref, counters] of Object.entries(buckets ?? {})) {
+    const { scope, kind, month } = metrics.parseBucketRef(ref);
+    const months = into.get(`${scope}|${kind}`) ?? new Map<string, metrics.Counters>();
+    into.set(`${scope}|${kind}`, months);
+    months.set(month, metrics.addCounters({ ...(months.get(month) ?? {}) }, counters));
+  }
+}
+
+/** `a` plus (or minus) `b`, month by month, without months that come to nothing. */
+function sumOf(a: Months | undefined, b: Months | undefined, sign = 1): Months {
+  const sum: Months = new Map([...(a ?? [])].map(([month, counters]) => [month, { ...counters }]));
+  for (const [month, counters] of b ?? []) {
+    const total = metrics.addCounters(sum.get(month) ?? {}, counters, sign);
+    if (Object.keys(total).length > 0) sum.set(month, total);
+    else sum.delete(month);
+  }
+  return sum;
 }
 
 /** Runs `work` for every participant of a tenant, READ_CONCURRENCY at a time. */

@@ -4,7 +4,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { schemas, ValidationError } from '@polku/domain';
-import { type AuditFilter, listAuditEvents } from '@polku/storage';
+import { type AuditActor, type AuditFilter, listAuditEvents } from '@polku/storage';
 import type { AppEnv } from '../http/env.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { json, route } from '../http/route.ts';
@@ -12,7 +12,7 @@ import { json, route } from '../http/route.ts';
 function filterOf(
   participantId: string | undefined,
   actorId: string | undefined,
-  actorKind: 'client' | 'user',
+  actorKind: AuditActor['kind'],
 ): AuditFilter {
   if (participantId !== undefined && actorId === undefined) return { participantId };
   if (actorId !== undefined && participantId === undefined) return { actorKind, actorId };
@@ -33,7 +33,8 @@ export function registerAuditEvents(app: OpenAPIHono<AppEnv>) {
       summary: "Who read or changed a participant's record, newest first",
       description:
         'Give exactly one of participantId (events about that participant) or actorId (events by that ' +
-        'API client, or with actorKind=user by that staff user). Every read or change of a participant, ' +
+        'API client, with actorKind=user by that staff user, with actorKind=system and actorId=retention by ' +
+        'the retention job). Every read or change of a participant, ' +
         'their milestones, enrolments, attendance, consents, referrals or network meetings leaves an event ' +
         '(see AuditEvent.action for the list; list reads leave one per participant on the page). Reads are ' +
         'recorded whether or not they found the record; a change only if it was committed.',

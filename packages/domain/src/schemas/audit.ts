@@ -11,6 +11,7 @@ export const AUDIT_ACTIONS = [
   'participant.create',
   'participant.update',
   'participant.export',
+  'participant.erase',
   'milestone.list',
   'milestone.create',
   'enrolment.list',
@@ -44,20 +45,26 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
+export const ACTOR_KINDS = ['client', 'user', 'system'] as const;
+
+export const AuditActor = z
+  .object({
+    kind: z.enum(ACTOR_KINDS).meta({ description: '`system`: Polku itself (the retention job)' }),
+    id: z.string().meta({
+      description: 'The API client id, the staff user’s subject at their identity provider, or the job',
+    }),
+    role: z.string(),
+    organisationId: Id.optional(),
+  })
+  .meta({ id: 'AuditActor' });
+
 export const AuditEvent = z
   .object({
     id: Id,
     at: Timestamp,
     participantId: Id,
     action: z.enum(AUDIT_ACTIONS),
-    actor: z.object({
-      kind: z.enum(['client', 'user']),
-      id: z
-        .string()
-        .meta({ description: 'The API client id, or the staff user’s subject at their identity provider' }),
-      role: z.string(),
-      organisationId: Id.optional(),
-    }),
+    actor: AuditActor,
     requestId: z.string(),
   })
   .meta({ id: 'AuditEvent' });
@@ -67,7 +74,7 @@ export const AuditQuery = ListQuery.extend({
   participantId: Id.optional().meta({ description: 'Events about this participant' }),
   actorId: z.string().min(1).max(300).optional().meta({ description: 'Events by this client or user' }),
   actorKind: z
-    .enum(['client', 'user'])
+    .enum(ACTOR_KINDS)
     .default('client')
     .meta({ description: 'With actorId: an API client (the default) or a staff user (their subject)' }),
 });

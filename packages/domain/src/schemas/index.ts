@@ -3,6 +3,7 @@ export * from './clients.ts';
 export * from './common.ts';
 export * from './consents.ts';
 export * from './enrolments.ts';
+export * from './erasures.ts';
 export * from './export.ts';
 export * from './funding-projects.ts';
 export * from './identity-provider.ts';
