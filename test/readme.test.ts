@@ -1,9 +1,48 @@
 /** The README's copies of facts the code owns must not drift from the code. */
 import { readFileSync } from 'node:fs';
-import { PERMISSIONS, type Permission, ROLES } from '@polku/auth';
+import {
+  PERMISSIONS,
+  PERSONAL_DATA,
+  type Permission,
+  personalDataTable,
+  ROLES,
+  type Role,
+  SENSITIVE_DATA_SHOWN,
+} from '@polku/auth';
+import { schemas } from '@polku/domain';
 import { describe, expect, it } from 'vitest';
+import { type OpenApiDocument, resolve, type Schema } from './support/openapi.ts';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const openapi: OpenApiDocument = JSON.parse(
+  readFileSync(new URL('../functions/api/openapi.json', import.meta.url), 'utf8'),
+);
+
+/** The cells of a table's rows in a README section, the header first, without the rule under it. */
+function tableIn(heading: string): string[][] {
+  const section = readme.split(`\n${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+  return section
+    .split('\n')
+    .filter((line) => line.startsWith('|') && !/^\|[\s:|-]+\|$/.test(line))
+    .map((line) =>
+      line
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+}
+
+/** A field of an OpenAPI schema (`esf.gender` through `esf`, `records.status` through its items); '' is the schema. */
+function fieldOf(schemaName: string, field: string): Schema | undefined {
+  let schema = resolve({ $ref: `#/components/schemas/${schemaName}` }, openapi);
+  for (const name of field ? field.split('.') : []) {
+    const items = resolve(schema?.items, openapi);
+    schema = resolve((items ?? schema)?.properties?.[name], openapi);
+  }
+  return schema;
+}
+
+const propertiesOf = (schema: Schema | undefined) => Object.keys(resolve(schema, openapi)?.properties ?? {});
 
 /** The rows of the "Roles and permissions" table: permissions named in the first cell, roles ticked. */
 function rolesTable(): Map<string, string[]> {
@@ -33,5 +72,41 @@ describe('the README', () => {
         ROLES.filter((role) => PERMISSIONS[permission as Permission].includes(role as never)),
       );
     }
+  });
+
+  it('shows each role exactly the personal data the code lets it see (scripts/personal-data-table.ts)', () => {
+    const [header, ...rows] = tableIn('## Records of processing');
+    const table = personalDataTable();
+    expect(header).toEqual(table.header);
+    expect(rows).toEqual(table.rows);
+  });
+});
+
+describe("the records of processing's field names", () => {
+  it('are fields the API has', () => {
+    const unknown = PERSONAL_DATA.flatMap((data) =>
+      data.fields.filter((field) => !fieldOf(data.schema, field)).map((field) => `${data.schema}.${field}`),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it("cover every field of a participant's record, each once", () => {
+    const meta = ['id', 'version', 'createdAt', 'updatedAt'];
+    const record = propertiesOf(fieldOf('Participant', '')).filter((field) => !meta.includes(field));
+    const fields = [
+      ...record.filter((field) => field !== 'esf'),
+      ...propertiesOf(fieldOf('Participant', 'esf')).map((field) => `esf.${field}`),
+    ];
+    const listed = PERSONAL_DATA.filter((data) => data.schema === 'Participant').flatMap(
+      (data) => data.fields,
+    );
+    expect([...listed].sort()).toEqual(fields.sort());
+  });
+
+  it('name the sensitive characteristics the API leaves out, shown only to roles that read participants', () => {
+    const sensitive = PERSONAL_DATA.filter((data) => data.sensitive).flatMap((data) => data.fields);
+    expect(sensitive).toEqual(schemas.SENSITIVE_ESF_FIELDS.map((field) => `esf.${field}`));
+    for (const role of Object.keys(SENSITIVE_DATA_SHOWN) as Role[])
+      expect(PERMISSIONS['participants:read'] as readonly Role[]).toContain(role);
   });
 });

@@ -1,4 +1,13 @@
 export { mayConnectTo } from './key-set-fetch.ts';
+export {
+  PERSONAL_DATA,
+  type PersonalData,
+  personalDataTable,
+  SENSITIVE_DATA_SHOWN,
+  type SensitiveDataScope,
+  sensitiveDataScope,
+  shownTo,
+} from './personal-data.ts';
 export { isRole, PERMISSIONS, type Permission, ROLES, type Role, roleMay } from './roles.ts';
 export { generateSecret, hashSecret, SECRET_SLOTS, verifySecret, verifySecretAmong } from './secrets.ts';
 export {

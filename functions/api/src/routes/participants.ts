@@ -22,6 +22,12 @@ import { pageOf, pageRequest, readCursor, writeCursor } from '../http/paging.ts'
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
+import {
+  keepingSensitiveData,
+  participantAsShown,
+  seesSensitiveDataOf,
+  seesSensitiveDataOfNew,
+} from '../http/sensitive-data.ts';
 import { today } from './enrolments.ts';
 
 const tag = 'Participants';
@@ -67,7 +73,9 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       summary: 'Register a participant',
       description:
         'The identity code is optional; it is validated and kept only as a keyed hash. The same code twice ' +
-        'in a tenant is refused with 409 naming the existing participant.',
+        'in a tenant is refused with 409 naming the existing participant. The answer shows the sensitive ' +
+        'ESF characteristics only to a tenant_admin: a new participant has no enrolment, so no coach is ' +
+        'responsible for them yet.',
       request: { body: jsonBody(schemas.ParticipantCreate) },
       responses: { 201: json(schemas.Participant, 'Created') },
     }),
@@ -76,7 +84,13 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       const { db, identityCodeKey } = c.var.config;
       const tenantId = c.var.principal.tenantId;
       const hash = identityCode ? identityCodeHash(identityCodeKey, tenantId, identityCode) : undefined;
-      const reply = responder(c, 201, (p: { id: string }) => `/v1/participants/${p.id}`);
+      const shown = seesSensitiveDataOfNew(c);
+      const reply = responder(
+        c,
+        201,
+        (p: Participant) => `/v1/participants/${p.id}`,
+        (p: Participant) => participantAsShown(p, shown),
+      );
       const options = { ...reply.options, audit: auditWrite(c, 'participant.create', ofParticipant) };
       return reply.send(await createParticipant(db, tenantId, fields, hash, options));
     },
@@ -89,13 +103,21 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       tag,
       permission: 'participants:read',
       summary: 'One participant',
+      description:
+        'The sensitive ESF characteristics only for a tenant_admin and for a coach named as `coachId` of ' +
+        "one of the participant's enrolments (read at the same time as the participant).",
       request: { params: schemas.IdParam },
       responses: { 200: json(schemas.Participant, 'The participant, with its ETag') },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      const read = () => getParticipant(c.var.config.db, c.var.principal.tenantId, id);
-      return sendResource(await auditedRead(c, 'participant.read', [id], read));
+      const read = () =>
+        Promise.all([
+          getParticipant(c.var.config.db, c.var.principal.tenantId, id),
+          seesSensitiveDataOf(c, id),
+        ]);
+      const [participant, shown] = await auditedRead(c, 'participant.read', [id], read);
+      return sendResource(participantAsShown(participant, shown));
     },
   );
 
@@ -107,6 +129,9 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       permission: 'participants:write',
       ifMatch: true,
       summary: "Change a participant's details",
+      description:
+        'A sensitive ESF characteristic left out of `esf` keeps its value. The answer shows them as a read ' +
+        'would.',
       request: { params: schemas.IdParam, body: jsonBody(schemas.ParticipantUpdate) },
       responses: { 200: json(schemas.Participant, 'Changed') },
     }),
@@ -117,7 +142,15 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
       const patch = c.req.valid('json');
-      return reply.send(await updateParticipant(db, tenantId, id, patch, expectedVersion(c), options));
+      const update = async () => {
+        // The stored characteristics to keep, read only when they change. The update then requires the
+        // version the caller read, which is no newer than this read: a change in between is a 412.
+        const current = patch.esf ? await getParticipant(db, tenantId, id) : undefined;
+        const changes = keepingSensitiveData(patch, current);
+        return updateParticipant(db, tenantId, id, changes, expectedVersion(c), options);
+      };
+      const [updated, shown] = await Promise.all([update(), seesSensitiveDataOf(c, id)]);
+      return reply.send(participantAsShown(updated, shown));
     },
   );
 

@@ -5,27 +5,90 @@ import { Email, EventDate, Id, IsoDate, Phone, resourceMeta, Timestamp, text } f
 export const LABOUR_MARKET_STATUSES = ['unemployed', 'inactive', 'employed', 'self-employed'] as const;
 export const GENDERS = ['woman', 'man', 'non-binary'] as const;
 
+/**
+ * The ESF characteristics that are special-category or otherwise sensitive data (GDPR art. 9):
+ * a participant record leaves the API with them only for those who need them (see Records of
+ * processing in the README), never in lists.
+ */
+export const SENSITIVE_ESF_FIELDS = [
+  'disability',
+  'thirdCountNational',
+  'foreignBackground',
+  'minority',
+  'homeless',
+] as const;
+export type SensitiveEsfField = (typeof SENSITIVE_ESF_FIELDS)[number];
+
+export function isSensitiveEsfField(field: string): field is SensitiveEsfField {
+  return (SENSITIVE_ESF_FIELDS as readonly string[]).includes(field);
+}
+
+/** The sensitive characteristics, each the given schema, in the list's order. */
+function sensitiveFields<T extends z.ZodType>(schema: () => T): Record<SensitiveEsfField, T> {
+  return Object.fromEntries(SENSITIVE_ESF_FIELDS.map((field) => [field, schema()])) as Record<
+    SensitiveEsfField,
+    T
+  >;
+}
+
+const esfFields = {
+  gender: z.enum(GENDERS),
+  labourMarketStatus: z.enum(LABOUR_MARKET_STATUSES),
+  unemployedSince: IsoDate.optional().meta({
+    description: 'For the unemployed: the duration counts from here.',
+  }),
+  iscedLevel: z.number().int().min(0).max(8).meta({ description: 'Highest completed ISCED level, 0–8.' }),
+};
+
+const onlyTheUnemployed = (esf: { unemployedSince?: string | undefined; labourMarketStatus: string }) =>
+  esf.unemployedSince === undefined || esf.labourMarketStatus === 'unemployed';
+const onlyTheUnemployedMessage = {
+  message: 'unemployedSince applies only to the unemployed',
+  path: ['unemployedSince'],
+};
+
 /** What the ESF+ indicator report counts at entry. */
 export const EsfCharacteristics = z
   .strictObject({
-    gender: z.enum(GENDERS),
-    labourMarketStatus: z.enum(LABOUR_MARKET_STATUSES),
-    unemployedSince: IsoDate.optional().meta({
-      description: 'For the unemployed: the duration counts from here.',
-    }),
-    iscedLevel: z.number().int().min(0).max(8).meta({ description: 'Highest completed ISCED level, 0–8.' }),
-    disability: z.boolean().default(false),
-    thirdCountNational: z.boolean().default(false),
-    foreignBackground: z.boolean().default(false),
-    minority: z.boolean().default(false),
-    homeless: z.boolean().default(false),
+    ...esfFields,
+    ...sensitiveFields(() => z.boolean().default(false)),
     rural: z.boolean().default(false),
   })
-  .refine((esf) => esf.unemployedSince === undefined || esf.labourMarketStatus === 'unemployed', {
-    message: 'unemployedSince applies only to the unemployed',
-    path: ['unemployedSince'],
-  })
+  .refine(onlyTheUnemployed, onlyTheUnemployedMessage)
   .meta({ id: 'EsfCharacteristics' });
+
+/** A change of the characteristics: a sensitive one left out keeps its value. */
+export const EsfCharacteristicsUpdate = z
+  .strictObject({
+    ...esfFields,
+    ...sensitiveFields(() =>
+      z.boolean().optional().meta({
+        description:
+          'Left out, the stored value is kept: a caller who is not shown it cannot clear it by mistake.',
+      }),
+    ),
+    rural: z.boolean().default(false),
+  })
+  .refine(onlyTheUnemployed, onlyTheUnemployedMessage)
+  .meta({ id: 'EsfCharacteristicsUpdate' });
+
+/** The characteristics as a caller is shown them. */
+export const EsfCharacteristicsShown = z
+  .object({
+    ...esfFields,
+    ...sensitiveFields(() =>
+      z
+        .boolean()
+        .optional()
+        .meta({
+          description:
+            'Sensitive: shown only to tenant_admin and to the participant’s responsible coach (a coach named ' +
+            'as `coachId` of one of their enrolments); left out for everyone else.',
+        }),
+    ),
+    rural: z.boolean(),
+  })
+  .meta({ id: 'EsfCharacteristicsShown' });
 
 const personFields = {
   firstName: text(100),
@@ -60,7 +123,7 @@ export const ParticipantCreate = z
   .meta({ id: 'ParticipantCreate' });
 
 export const ParticipantUpdate = z
-  .strictObject({ ...personFields, esf: EsfCharacteristics })
+  .strictObject({ ...personFields, esf: EsfCharacteristicsUpdate })
   .partial()
   .refine((value) => Object.keys(value).length > 0, 'give at least one field to change')
   .meta({ id: 'ParticipantUpdate' });
@@ -70,7 +133,7 @@ export const Participant = z
     ...resourceMeta,
     ...personFields,
     hasIdentityCode: z.boolean(),
-    esf: EsfCharacteristics,
+    esf: EsfCharacteristicsShown,
   })
   .meta({ id: 'Participant' });
 
