@@ -6,6 +6,7 @@ export { ID_PATTERN, newId } from './ids.ts';
 export * as metrics from './metrics/index.ts';
 export { type SeededRandom, seededRandom } from './random.ts';
 export * from './referral-status.ts';
+export * from './retention.ts';
 export * from './schedule.ts';
 export * as schemas from './schemas/index.ts';
 export * from './templates.ts';

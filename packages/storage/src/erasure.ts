@@ -103,6 +103,7 @@ export async function startErasure(
             ...erasure,
             ...keys.erasure(tenantId, participantId),
             ...indexKeys.erasureListing(tenantId, at, participantId),
+            ...indexKeys.unfinishedErasure(tenantId, at, participantId),
             entity: ENTITY,
             tenantId,
           },
@@ -165,11 +166,16 @@ async function advance(db: Db, tenantId: string, erasure: Erasure, now: Date): P
             Update: {
               TableName: db.tableName,
               Key: key,
-              UpdateExpression: completedAt ? 'SET #step = :next, #completedAt = :at' : 'SET #step = :next',
+              // Done: out of the index of unfinished erasures.
+              UpdateExpression: completedAt
+                ? 'SET #step = :next, #completedAt = :at REMOVE #unfinished, #unfinishedAt'
+                : 'SET #step = :next',
               ConditionExpression: '#step = :step',
               ExpressionAttributeNames: {
                 '#step': 'step',
-                ...(completedAt ? { '#completedAt': 'completedAt' } : {}),
+                ...(completedAt
+                  ? { '#completedAt': 'completedAt', '#unfinished': 'GSI2PK', '#unfinishedAt': 'GSI2SK' }
+                  : {}),
               },
               ExpressionAttributeValues: {
                 ':step': erasure.step,
@@ -389,4 +395,14 @@ export async function listErasures(
     page,
   );
   return { items: result.items.map(erasureOf), lastKey: result.lastKey };
+}
+
+/** The tenant's erasures not yet done (cut short by a failure), oldest first. */
+export async function unfinishedErasures(db: Db, tenantId: string, limit: number): Promise<Erasure[]> {
+  const result = await queryPage(
+    db,
+    { index: 'gsi2', partition: indexKeys.unfinishedErasuresPartition(tenantId) },
+    { limit },
+  );
+  return result.items.map(erasureOf);
 }

@@ -78,6 +78,13 @@ export { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
 export * from './referrals.ts';
 export { type Resource, recordsOf, type WriteOptions } from './repository.ts';
 export {
+  dueForErasure,
+  RETENTION_BATCH,
+  type RetentionDue,
+  type RetentionRun,
+  runRetention,
+} from './retention.ts';
+export {
   type Attendance,
   createSessions,
   getAttendance,

@@ -560,6 +560,21 @@ export async function erasedBuckets(
 // ---------------------------------------------------------------------------------------------
 // Retention
 
+/**
+ * The last day the person was active, read from their records now (not from the index, which the
+ * projector keeps and which may lag), with the index put right: what the retention job checks
+ * before it erases anyone. Undefined when there is no such participant, or they are being erased.
+ */
+export async function lastActiveDayOf(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+): Promise<string | undefined> {
+  const records = await rawRecordsOf(db, tenantId, participantId, {});
+  await syncRetention(db, tenantId, participantId, records);
+  return records && lastActiveOn(records);
+}
+
 /** Keeps the person's entry in the retention index at the last day they were active. */
 async function syncRetention(
   db: Db,

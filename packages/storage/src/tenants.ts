@@ -129,11 +129,11 @@ export async function changeTenantStatus(
   return next;
 }
 
-/** A tenant admin's change of the tenant's settings (small-count threshold). */
+/** A tenant admin's change of the tenant's settings (small-count threshold, retention). */
 export async function changeTenantSettings(
   db: Db,
   tenantId: string,
-  settings: { smallCountThreshold: number },
+  settings: { smallCountThreshold?: number | undefined; retentionYears?: number | undefined },
   expectedVersion: number,
   options: WriteOptions = {},
 ): Promise<Tenant> {

@@ -34,6 +34,8 @@ export function shardOf(id: string, shards = PARTICIPANT_SHARDS): number {
 
 export const keys = {
   tenant: (tenantId: string): Key => ({ PK: tenant(tenantId), SK: 'TENANT' }),
+  /** The tenant's data key for sealed fields, stored only wrapped. */
+  dataKey: (tenantId: string): Key => ({ PK: tenant(tenantId), SK: 'DATA-KEY' }),
   client: (tenantId: string, clientId: string): Key => ({ PK: tenant(tenantId), SK: `CLIENT#${clientId}` }),
   organisation: (tenantId: string, id: string): Key => ({ PK: tenant(tenantId), SK: `ORG#${id}` }),
   fundingProject: (tenantId: string, id: string): Key => ({ PK: tenant(tenantId), SK: `FP#${id}` }),
@@ -405,6 +407,12 @@ export const indexKeys = {
     GSI1SK: `${requestedAt}#${participantId}`,
   }),
   erasuresPartition: (tenantId: string) => `${tenant(tenantId)}#ERASURES`,
+  /** GSI2, while an erasure is unfinished: the retention job resumes one cut short. */
+  unfinishedErasure: (tenantId: string, requestedAt: string, participantId: string) => ({
+    GSI2PK: `${tenant(tenantId)}#ERASURES-UNFINISHED`,
+    GSI2SK: `${requestedAt}#${participantId}`,
+  }),
+  unfinishedErasuresPartition: (tenantId: string) => `${tenant(tenantId)}#ERASURES-UNFINISHED`,
   /** GSI1: a tenant's participants by the day they were last active, for the retention job. */
   retentionByActivity: (tenantId: string, lastActiveOn: string, participantId: string) => ({
     GSI1PK: `${tenant(tenantId)}#RETENTION`,

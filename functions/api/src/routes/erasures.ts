@@ -3,8 +3,8 @@
  * done. The erasure runs in the request; a retry of a request cut short resumes it.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { schemas } from '@polku/domain';
-import { listErasures, runErasure, startErasure } from '@polku/storage';
+import { DEFAULT_RETENTION_YEARS, schemas } from '@polku/domain';
+import { dueForErasure, getTenant, listErasures, runErasure, startErasure } from '@polku/storage';
 import { sourceOf } from '../http/audit.ts';
 import type { AppEnv } from '../http/env.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
@@ -45,6 +45,34 @@ export function registerErasures(app: OpenAPIHono<AppEnv>) {
         now: at,
       });
       return c.json(await runErasure(db, tenantId, erasure, now()), 200);
+    },
+  );
+
+  app.openapi(
+    route({
+      method: 'get',
+      path: '/v1/retention/due',
+      tag,
+      permission: 'erasures:read',
+      summary: 'Who the retention job would erase today (a dry run)',
+      description:
+        "The tenant's participants whose retention period (PATCH /v1/tenant `retentionYears`, default 5) has " +
+        'run out: last active on or before the same day that many years ago. Oldest activity first; ids ' +
+        'and dates only. The job checks each against their records again before it erases them.',
+      request: { query: schemas.ErasureListQuery },
+      responses: { 200: json(schemas.RetentionDuePage, 'A page of the people due') },
+    }),
+    async (c) => {
+      const { db, now } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      const asOf = now().toISOString().slice(0, 10);
+      const tenant = await getTenant(db, tenantId);
+      const retentionYears = tenant.retentionYears ?? DEFAULT_RETENTION_YEARS;
+      // The cursor holds the day: a page read tomorrow does not go on from today's.
+      const filters = { asOf, retentionYears: String(retentionYears) };
+      const page = pageRequest(c, c.req.valid('query'), filters);
+      const result = await dueForErasure(db, tenantId, asOf, retentionYears, page);
+      return c.json({ asOf, retentionYears, ...pageOf(c, result, filters) }, 200);
     },
   );
 

@@ -5,8 +5,8 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Role } from '@polku/auth';
-import { metrics, NotFoundError, schemas, ValidationError } from '@polku/domain';
-import { changeTenantSettings, getItem, getTenant, metricsStore } from '@polku/storage';
+import { DEFAULT_RETENTION_YEARS, metrics, NotFoundError, schemas, ValidationError } from '@polku/domain';
+import { changeTenantSettings, getItem, getTenant, metricsStore, type Tenant } from '@polku/storage';
 import { keys } from '@polku/table';
 import * as z from 'zod';
 import { auditedRead } from '../http/audit.ts';
@@ -89,6 +89,16 @@ async function scopeOf(c: AppContext, kind: metrics.ScopeKind, id: string | unde
 async function thresholdOf(c: AppContext): Promise<number> {
   const tenant = await getTenant(c.var.config.db, c.var.principal.tenantId);
   return tenant.smallCountThreshold ?? metrics.DEFAULT_SUPPRESSION_THRESHOLD;
+}
+
+/** The tenant's settings as they apply, defaults filled in. */
+export function settingsOf(tenant: Tenant): schemas.TenantSettings {
+  return {
+    id: tenant.id,
+    version: tenant.version,
+    smallCountThreshold: tenant.smallCountThreshold ?? metrics.DEFAULT_SUPPRESSION_THRESHOLD,
+    retentionYears: tenant.retentionYears ?? DEFAULT_RETENTION_YEARS,
+  };
 }
 
 export function registerMetrics(app: OpenAPIHono<AppEnv>) {
@@ -245,16 +255,11 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
       permission: 'tenant:manage',
       ifMatch: true,
       summary: "Change the tenant's settings",
-      description: 'smallCountThreshold is k of small-count suppression (default 5).',
+      description:
+        'smallCountThreshold is k of small-count suppression (default 5); retentionYears how long a person ' +
+        'is kept after their last activity before the retention job erases them (default 5).',
       request: { body: jsonBody(schemas.TenantSettingsUpdate) },
-      responses: {
-        200: json(
-          z
-            .object({ id: z.string(), version: z.number(), smallCountThreshold: z.number() })
-            .meta({ id: 'TenantSettings' }),
-          'The settings',
-        ),
-      },
+      responses: { 200: json(schemas.TenantSettings, 'The settings') },
     }),
     async (c) => {
       const tenant = await changeTenantSettings(
@@ -265,14 +270,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
         { now: c.var.config.now() },
       );
       c.header('ETag', etagOf(tenant.version));
-      return c.json(
-        {
-          id: tenant.id,
-          version: tenant.version,
-          smallCountThreshold: tenant.smallCountThreshold ?? metrics.DEFAULT_SUPPRESSION_THRESHOLD,
-        },
-        200,
-      );
+      return c.json(settingsOf(tenant), 200);
     },
   );
 }

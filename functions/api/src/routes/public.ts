@@ -1,13 +1,14 @@
 /** Public endpoints: health, the JWKS, and the OAuth 2.0 client-credentials token endpoint. */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { PLATFORM_TENANT, type Principal, verifySecretAmong } from '@polku/auth';
-import { ForbiddenError, metrics, ProblemError, TenantNotActiveError } from '@polku/domain';
+import { ForbiddenError, ProblemError, TenantNotActiveError } from '@polku/domain';
 import { findClientCredentials, findTenant } from '@polku/storage';
 import * as z from 'zod';
 import type { AppConfig } from '../config.ts';
 import type { AppEnv } from '../http/env.ts';
 import { etagOf } from '../http/etag.ts';
 import { json, publicRoute, route } from '../http/route.ts';
+import { settingsOf } from './metrics.ts';
 
 class OAuthError extends ProblemError {
   readonly status: number;
@@ -189,6 +190,9 @@ export function registerPublic(app: OpenAPIHono<AppEnv>) {
                 .int()
                 .meta({ description: 'The ETag; send it in If-Match to PATCH /v1/tenant.' }),
               smallCountThreshold: z.number().int().meta({ description: 'k of small-count suppression.' }),
+              retentionYears: z.number().int().meta({
+                description: 'Years a person is kept after their last activity (see PATCH /v1/tenant).',
+              }),
             })
             .meta({ id: 'Tenant' }),
           'The tenant',
@@ -198,10 +202,9 @@ export function registerPublic(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const tenant = await findTenant(c.var.config.db, c.var.principal.tenantId);
       if (!tenant) throw new ForbiddenError('the tenant of this token no longer exists');
-      const { id, name, kind, region, status, version } = tenant;
-      c.header('ETag', etagOf(version));
-      const smallCountThreshold = tenant.smallCountThreshold ?? metrics.DEFAULT_SUPPRESSION_THRESHOLD;
-      return c.json({ id, name, kind, region, status, version, smallCountThreshold }, 200);
+      const { name, kind, region, status } = tenant;
+      c.header('ETag', etagOf(tenant.version));
+      return c.json({ ...settingsOf(tenant), name, kind, region, status }, 200);
     },
   );
 }

@@ -4,7 +4,7 @@
  */
 import * as z from 'zod';
 import { AuditActor } from './audit.ts';
-import { Id, ListQuery, Timestamp, text } from './common.ts';
+import { Id, IsoDate, ListQuery, Timestamp, text } from './common.ts';
 
 export const ERASURE_SOURCES = ['request', 'retention'] as const;
 /** The step an erasure is at: each is safe to run again, so a crash resumes where it stopped. */
@@ -36,3 +36,20 @@ export const Erasure = z
 export type Erasure = z.infer<typeof Erasure>;
 
 export const ErasureListQuery = ListQuery;
+
+export const RetentionDue = z
+  .object({
+    participantId: Id,
+    lastActiveOn: IsoDate.meta({ description: 'The last day anything happened to the person.' }),
+    dueOn: IsoDate.meta({ description: 'lastActiveOn plus the retention period.' }),
+  })
+  .meta({ id: 'RetentionDue' });
+
+export const RetentionDuePage = z
+  .object({
+    asOf: IsoDate,
+    retentionYears: z.number().int(),
+    items: z.array(RetentionDue),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'RetentionDuePage' });

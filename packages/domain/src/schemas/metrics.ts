@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ENTRY_INDICATORS, RESULT_INDICATORS } from '../metrics/esf.ts';
 import { SCOPE_KINDS } from '../metrics/facts.ts';
 import { FIGURES, type FigureName } from '../metrics/figures.ts';
+import { MAX_RETENTION_YEARS, MIN_RETENTION_YEARS } from '../retention.ts';
 import { Id, IsoDate } from './common.ts';
 
 /** A month `YYYY-MM`, or a date on a month boundary (the first for `from`, the last for `to`). */
@@ -104,6 +105,35 @@ export const TenantSettingsUpdate = z
       .int()
       .min(2)
       .max(100)
+      .optional()
       .meta({ description: 'k: analysts and funder exports see counts 1..k−1 withheld. Default 5.' }),
+    retentionYears: z
+      .number()
+      .int()
+      .min(MIN_RETENTION_YEARS)
+      .max(MAX_RETENTION_YEARS)
+      .optional()
+      .meta({
+        description:
+          "Years a person's data is kept after the last day they were active; then the retention job " +
+          'erases them. Default 5.',
+      }),
   })
+  .refine((value) => Object.keys(value).length > 0, 'give at least one setting to change')
   .meta({ id: 'TenantSettingsUpdate' });
+
+/** The tenant's settings as they apply: defaults filled in. */
+export const TenantSettings = z
+  .object({
+    id: z.string(),
+    version: z.number().int().meta({ description: 'The ETag; send it in If-Match to PATCH /v1/tenant.' }),
+    smallCountThreshold: z.number().int().meta({ description: 'k of small-count suppression.' }),
+    retentionYears: z
+      .number()
+      .int()
+      .meta({
+        description: 'Years a person is kept after their last activity before the retention job erases them.',
+      }),
+  })
+  .meta({ id: 'TenantSettings' });
+export type TenantSettings = z.infer<typeof TenantSettings>;

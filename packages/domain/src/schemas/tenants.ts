@@ -43,6 +43,11 @@ export const TenantRecord = z
       .int()
       .optional()
       .meta({ description: 'k of small-count suppression; 5 when not set.' }),
+    retentionYears: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Years a person is kept after their last activity; 5 when not set.' }),
   })
   .meta({ id: 'TenantRecord' });
 export type TenantRecord = z.infer<typeof TenantRecord>;
