@@ -60,7 +60,11 @@ beforeAll(async () => {
     headers: { 'If-Match': `"${group.version}"` },
   }).then(ok(200));
   partner = await partnerOf(harness, admin, foundation.id);
-  projectorDb = createDb({ tableName: harness.tableName, endpoint: inject('dynamoEndpoint') });
+  projectorDb = createDb({
+    tableName: harness.tableName,
+    endpoint: inject('dynamoEndpoint'),
+    dataKeys: harness.db.dataKeys,
+  });
   poller = await startStreamPoller({
     endpoint: inject('dynamoEndpoint'),
     tableName: harness.tableName,
@@ -80,6 +84,7 @@ interface Person {
   lastName: string;
   email: string;
   phone: string;
+  referralId: string;
 }
 
 const ok = (status: number) => (response: { status: number; body: unknown }) => {
@@ -100,7 +105,7 @@ async function personWithHistory(n: number): Promise<Person> {
     body: participantBody({ ...names, ...contact, identityCode: identityCode(n) }),
     headers: { 'Idempotency-Key': `register-${n}-${tenant.id}` },
   }).then(ok(201));
-  const person = { id: (registered.body as { id: string }).id, ...names, ...contact };
+  const person = { id: (registered.body as { id: string }).id, ...names, ...contact, referralId: '' };
   const enrol = (date: string) =>
     created(coach, '/v1/enrolments', {
       participantId: person.id,
@@ -135,6 +140,7 @@ async function personWithHistory(n: number): Promise<Person> {
     desiredStart: '2026-12-01',
     dueDate: '2026-12-15',
   });
+  person.referralId = referral.id;
   await partner('POST', `/v1/referrals/${referral.id}/accept`, { headers: { 'If-Match': '"1"' } }).then(
     ok(200),
   );
@@ -218,6 +224,16 @@ async function traces(people: Person[], hashes: string[]) {
   return found;
 }
 
+/** The `referral.erased` events in the outbox: which referral, to which organisations. */
+async function erasedReferrals() {
+  return (await scanTable(harness))
+    .filter((item) => item.entity === 'domain-event' && item.type === 'referral.erased')
+    .map((item) => ({
+      referralId: (item.resource as { id: string }).id,
+      organisationIds: item.organisationIds,
+    }));
+}
+
 async function identityHashOf(person: Person): Promise<string> {
   const item = (await scanTable(harness)).find((i) => i.entity === 'participant' && i.id === person.id);
   return String(item?.identityCodeHash);
@@ -256,6 +272,10 @@ describe('erasing a participant', () => {
     expect(await everyFigure()).toEqual(before);
     expect((await reconcileTenant(harness.db, tenant.id, new Date())).differences).toEqual([]);
     expect(await seatsTaken()).toBe(seats - 1);
+    // The organisations the person was referred between are told, by ids only (GDPR art. 19).
+    expect(await erasedReferrals()).toEqual([
+      { referralId: gone.referralId, organisationIds: [ids.foundation, ids.organisation] },
+    ]);
   });
 
   it('keeps a tombstone and the audit trail, and answers a repeat with the same tombstone', async () => {
@@ -335,6 +355,10 @@ describe('an erasure cut short', () => {
         expect(resumed.body.step).toBe('done');
       }
       expect(await traces([first, ...people], hashes)).toEqual([]);
+      // Each erased referral announced once, however often its erasure was cut short.
+      const announced = (await erasedReferrals()).map((event) => event.referralId).sort();
+      const referrals = [first, ...people].map((person) => person.referralId);
+      expect(announced.filter((id) => referrals.includes(id))).toEqual(referrals.sort());
       expect(await everyFigure()).toEqual(before);
       expect((await reconcileTenant(harness.db, tenant.id, new Date())).differences).toEqual([]);
     } finally {

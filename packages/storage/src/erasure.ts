@@ -30,6 +30,7 @@ import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import { entityOf, type Item } from './item.ts';
 import { freezeLedgerOp, settleErasedMetrics } from './metrics.ts';
+import { domainEvent, domainEventOp } from './outbox.ts';
 import { ERASING_SINCE, IDENTITY_HASH } from './participants.ts';
 import { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
 import { commit, writeInBatches } from './write.ts';
@@ -265,10 +266,10 @@ async function deleteRecords(db: Db, tenantId: string, participantId: string, no
   const referralIds = ownItems
     .filter((item) => item.entity === 'referral-summary')
     .map((item) => String(item.id));
+  await Promise.all(referralIds.map((id) => deleteReferral(db, tenantId, id, now)));
   const held = await partitionsOf(db, [
     ...outcomes.filter((item) => item.entity === 'outcome').map((item) => String(item.PK)),
     ...meetings.filter((item) => item.entity === 'network-meeting').map((item) => String(item.PK)),
-    ...referralIds.map((id) => keys.referral(tenantId, id).PK),
   ]);
   const responses = auditItems
     .map((item) => item[IDEMPOTENCY_RECORD])
@@ -284,6 +285,42 @@ async function deleteRecords(db: Db, tenantId: string, participantId: string, no
   ]);
   // Their own partition last but the record itself: it keeps the person marked as being erased.
   await deleteAll(db, ownItems.filter((item) => item.SK !== own.SK).map(keyOf));
+}
+
+/**
+ * Deletes a referral and tells its two organisations, in the same transaction: a `referral.erased`
+ * event (ids only) goes to their webhooks, so they erase their copies too (GDPR art. 19). Nothing
+ * if it is gone already.
+ */
+async function deleteReferral(db: Db, tenantId: string, referralId: string, now: Date): Promise<void> {
+  const key = keys.referral(tenantId, referralId);
+  const referral = await getItem(db, key);
+  if (referral?.entity === 'referral') {
+    const event = domainEvent(
+      {
+        type: 'referral.erased',
+        organisationIds: [String(referral.toOrganisationId), String(referral.fromOrganisationId)],
+        resource: { kind: 'referral', id: referralId, path: `/v1/referrals/${referralId}` },
+      },
+      now,
+    );
+    try {
+      await commit(db, [
+        {
+          kind: 'delete',
+          key,
+          condition: { expression: 'attribute_exists(PK)' },
+          onConflict: () => new ErasureRace(),
+        },
+        domainEventOp(tenantId, event),
+      ]);
+    } catch (error) {
+      // Deleted meanwhile by another run of the erasure, which told the organisations.
+      if (!(error instanceof ErasureRace)) throw error;
+    }
+  }
+  // Anything else in the referral's partition.
+  await deleteAll(db, await partitionsOf(db, [key.PK]));
 }
 
 /** Deletes an enrolment and frees the group seat it held, together; nothing if it is gone already. */

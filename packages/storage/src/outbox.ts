@@ -15,6 +15,7 @@ export const DOMAIN_EVENT_TYPES = [
   'referral.started',
   'referral.completed',
   'referral.cancelled',
+  'referral.erased',
   'action.assigned',
 ] as const;
 export type DomainEventType = (typeof DOMAIN_EVENT_TYPES)[number];

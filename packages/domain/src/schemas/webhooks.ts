@@ -12,6 +12,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'referral.started',
   'referral.completed',
   'referral.cancelled',
+  // The referral's person was erased: the receiver and the sender erase their copies (GDPR art. 19).
+  'referral.erased',
   'action.assigned',
 ] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES).meta({ id: 'WebhookEventType' });
