@@ -14,6 +14,7 @@ import { collections, indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { type DomainEventType, domainEvent, domainEventOp } from './outbox.ts';
+import { participantStillExists } from './participants.ts';
 import { type PageRequest, type QuerySpec, queryAll, queryPage } from './read.ts';
 import {
   assertVersion,
@@ -142,6 +143,7 @@ export async function createReferral(
       referrals.insert(tenantId, referral),
       referralSummaries.insert(tenantId, referralSummaryOf(referral)),
       consentCheck,
+      participantStillExists(tenantId, input.participantId),
       ...eventOps(tenantId, referral, 'send', now),
     ],
     recordsOf(options, referral),
