@@ -14,14 +14,15 @@ const entries = { ...functionEntries, ...metricsFunctionEntries };
 type FunctionName = keyof typeof entries;
 
 // A guard against accidental growth (a whole locale table, a second SDK client), not a target:
-// the cold-start benchmark is the measure that counts.
+// the cold-start benchmark is the measure that counts. The jobs function also runs the retention
+// job's erasures; the docs function carries the OpenAPI document, which grows with the routes.
 const budgetsKb: Record<FunctionName, number> = {
   api: 600,
   webhookDispatcher: 360,
   webhookRetrySweeper: 360,
   metricsProjector: 380,
-  metricsJobs: 380,
-  docs: 320,
+  metricsJobs: 400,
+  docs: 330,
 };
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;

@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDb, type Db, findTenant } from '@polku/storage';
+import { loadOrCreateSecrets } from '@polku/devstack';
+import { createDb, type Db, dataKeysOf, findTenant, localKeyWrapper } from '@polku/storage';
+import { kmsDataKeys } from '../functions/api/src/kms-key-wrapper.ts';
 import {
   projectEveryone,
   type Reconciliation,
@@ -57,13 +59,26 @@ async function devStackDb(dataDir: string): Promise<Db> {
   } finally {
     probe.destroy();
   }
-  return createDb({ tableName, endpoint });
+  // The sealed characteristics open with the stack's local wrapping key.
+  const secrets = await loadOrCreateSecrets(join(resolve(dataDir), 'platform-secrets.json'));
+  const wrappingKey = Buffer.from(secrets.dataKeyWrappingKey ?? '', 'base64');
+  return createDb({ tableName, endpoint, dataKeys: dataKeysOf(localKeyWrapper(wrappingKey)) });
+}
+
+/** A deployed table, with your credentials; KMS unwraps the data keys with them too. */
+async function awsDb(tableName: string, region: string | undefined): Promise<Db> {
+  const client = new DynamoDBClient({ region });
+  const dataKeys = kmsDataKeys(
+    { region: await client.config.region(), credentials: client.config.credentials },
+    process.env.POLKU_FIELD_KEY_ARN,
+  );
+  return createDb({ tableName, client, dataKeys });
 }
 
 if (values.region && !values.table) fail('--region goes with --table <name>');
-const db = values.table
-  ? createDb({ tableName: values.table, region: values.region })
-  : await devStackDb(values['data-dir']);
+// In AWS, KMS unwraps the data keys with your credentials (each wrapped key names its KMS key; a
+// backfill that must make a tenant's first key needs POLKU_FIELD_KEY_ARN).
+const db = values.table ? await awsDb(values.table, values.region) : await devStackDb(values['data-dir']);
 const where = values.table ? `table ${values.table}` : 'the pnpm dev stack';
 
 let results: Reconciliation[];

@@ -45,7 +45,9 @@ try {
   switch (command) {
     case 'init': {
       if (existsSync(file)) fail(`${file} exists; init never overwrites a secret`);
-      write(await generateSecrets());
+      // In AWS, KMS wraps tenants' data keys: the secret holds no wrapping key.
+      const { dataKeyWrappingKey: _, ...secret } = await generateSecrets();
+      write(secret);
       process.stdout.write(`wrote a new platform secret to ${file}\n`);
       break;
     }

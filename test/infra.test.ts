@@ -123,7 +123,7 @@ describe('the table', () => {
   it('is encrypted with a rotated customer-managed key and recoverable to a point in time', () => {
     const template = templateOf('prod');
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'DataKey');
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
       SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
       Replicas: [
@@ -781,5 +781,85 @@ describe('tenant isolation by IAM', () => {
         }),
       },
     });
+  });
+});
+
+describe('the field key', () => {
+  /** The roles whose policies name the field key, by the role's logical id. */
+  const rolesUsing = (template: Template, keyId: string) =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes(`"${keyId}"`))
+      .flatMap((policy) => policy.Properties.Roles.map((role: { Ref: string }) => role.Ref))
+      .sort();
+
+  it("is a rotated key of the stack's own, apart from the table's, named by an alias per stage", () => {
+    const template = templateOf('prod');
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'FieldKey');
+    template.hasResource('AWS::KMS::Key', {
+      Properties: Match.objectLike({ EnableKeyRotation: true, PendingWindowInDays: 30 }),
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/polku/prod/fields',
+      TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    expect(keyId).not.toBe(logicalId(template, 'AWS::KMS::Key', 'DataKey'));
+    templateOf('staging').hasResourceProperties('AWS::KMS::Alias', {
+      AliasName: 'alias/polku/staging/fields',
+    });
+  });
+
+  it('is used by the tenant role, the metrics projector and the jobs alone, and only with a tenant as the context', () => {
+    const template = templateOf('prod');
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'FieldKey');
+    const roles = rolesUsing(template, keyId);
+    expect(roles).toHaveLength(3);
+    for (const prefix of [
+      'TenantIsolationTenantDataRole',
+      'MetricsProjectorServiceRole',
+      'MetricsJobsServiceRole',
+    ]) {
+      expect(
+        roles.filter((role) => role.startsWith(prefix)),
+        prefix,
+      ).toHaveLength(1);
+    }
+    for (const role of roles) {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: role }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'TenantDataKeys',
+              Effect: 'Allow',
+              Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+              Resource: { 'Fn::GetAtt': [keyId, 'Arn'] },
+              Condition: { Null: { 'kms:EncryptionContext:tenant': 'false' } },
+            },
+          ]),
+        },
+      });
+    }
+    // The API function's own role (signup, tokens, operators) has no use of it: tenant requests reach
+    // it only through the tenant role, whose sessions narrow it to their own tenant's context.
+    expect(roles.some((role) => role.startsWith('ApiFunctionServiceRole'))).toBe(false);
+  });
+
+  it('is named to the functions that use it, in POLKU_FIELD_KEY_ARN', () => {
+    const template = templateOf('staging');
+    const keyId = logicalId(template, 'AWS::KMS::Key', 'FieldKey');
+    const functions = template.findResources('AWS::Lambda::Function');
+    const told = Object.entries(functions)
+      .filter(([, fn]) => fn.Properties.Environment?.Variables?.POLKU_FIELD_KEY_ARN)
+      .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+      .sort();
+    expect(told).toEqual(['ApiFunction', 'MetricsJobs', 'MetricsProjector']);
+    for (const [, fn] of Object.entries(functions).filter(
+      ([, fn]) => fn.Properties.Environment?.Variables?.POLKU_FIELD_KEY_ARN,
+    )) {
+      expect(fn.Properties.Environment.Variables.POLKU_FIELD_KEY_ARN).toEqual({
+        'Fn::GetAtt': [keyId, 'Arn'],
+      });
+    }
   });
 });

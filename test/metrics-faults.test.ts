@@ -83,7 +83,11 @@ beforeAll(async () => {
     fundingProjectId: project.id,
   });
   group = await created(admin, `/v1/programmes/${programme.id}/groups`, { name: 'Maanantai', capacity: 20 });
-  projectorDb = createDb({ tableName: harness.tableName, endpoint: inject('dynamoEndpoint') });
+  projectorDb = createDb({
+    tableName: harness.tableName,
+    endpoint: inject('dynamoEndpoint'),
+    dataKeys: harness.db.dataKeys,
+  });
 });
 
 afterEach(() => mock?.restore());

@@ -9,6 +9,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import {
   Architecture,
   FilterCriteria,
@@ -24,6 +25,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_SOURCE_ENTITIES } from '../../functions/api/src/metrics/stream.ts';
 import { lambdaBundling } from './bundling.ts';
+import { grantFieldKey } from './field-key.ts';
 
 /** The metrics handlers: name → entry file exporting `handler` (bundled like `functionEntries`). */
 export const metricsFunctionEntries = {
@@ -44,6 +46,8 @@ export const METRIC_SOURCE_FILTERS = [
 
 export interface MetricsProjectorProps {
   readonly table: TableV2;
+  /** Wraps tenants' data keys: the counts open the sealed characteristics. */
+  readonly fieldKey: IKey;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
 }
@@ -55,8 +59,12 @@ export class MetricsProjector extends Construct {
 
   constructor(scope: Construct, id: string, props: MetricsProjectorProps) {
     super(scope, id);
-    const { table, logRetention, removalPolicy } = props;
-    const environment = { POLKU_TABLE_NAME: table.tableName, NODE_OPTIONS: '--enable-source-maps' };
+    const { table, fieldKey, logRetention, removalPolicy } = props;
+    const environment = {
+      POLKU_TABLE_NAME: table.tableName,
+      POLKU_FIELD_KEY_ARN: fieldKey.keyArn,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
 
     // What lands here is a failed batch's shard and sequence numbers, not its records: read them
     // back from the stream within its 24 h retention. The daily reconciliation reports what was missed.
@@ -82,6 +90,7 @@ export class MetricsProjector extends Construct {
     });
     // Reads the raw records, writes ledgers, buckets and follow-ups; the event source adds stream read.
     table.grantReadWriteData(this.function);
+    grantFieldKey(this.function, fieldKey);
     this.function.addEventSource(
       new DynamoEventSource(table, {
         // Changes written while the mapping is being created are not skipped.
@@ -116,6 +125,7 @@ export class MetricsProjector extends Construct {
     });
     // Queries the due index (GSI1) and every tenant's records, writes ledgers, buckets and follow-ups.
     table.grantReadWriteData(this.jobs);
+    grantFieldKey(this.jobs, fieldKey);
     new Rule(this, 'DueSchedule', {
       description: 'Projects the participants whose metrics change by time',
       schedule: Schedule.rate(Duration.minutes(5)),

@@ -58,6 +58,16 @@ export class PolkuStack extends Stack {
       pendingWindow: Duration.days(stage.retainData ? 30 : 7),
     });
 
+    // Wraps each tenant's data key for the sealed sensitive characteristics. A key of its own: reading
+    // the table (or a backup or export of it) gives no use of this one.
+    const fieldKey = new Key(this, 'FieldKey', {
+      alias: `alias/polku/${stage.name}/fields`,
+      description: `Polku ${stage.name}: wraps each tenant's data key for sealed fields`,
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow: Duration.days(stage.retainData ? 30 : 7),
+    });
+
     const table = polkuTable(this, 'Table', { encryptionKey: dataKey, retain: stage.retainData });
 
     // CloudFormation creates it with a random placeholder; an operator writes the JSON
@@ -91,7 +101,7 @@ export class PolkuStack extends Stack {
     table.grantReadWriteData(api);
     platformSecret.grantRead(api);
     // Tenant requests use the table only through a role scoped to the caller's tenant.
-    new TenantIsolation(this, 'TenantIsolation', { table, key: dataKey, api });
+    new TenantIsolation(this, 'TenantIsolation', { table, key: dataKey, fieldKey, api });
 
     const webhooks = new WebhookDispatcher(this, 'WebhookDispatcher', {
       table,
@@ -102,6 +112,7 @@ export class PolkuStack extends Stack {
 
     const metrics = new MetricsProjector(this, 'Metrics', {
       table,
+      fieldKey,
       logRetention: stage.logRetention,
       removalPolicy,
     });

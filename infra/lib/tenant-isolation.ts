@@ -13,10 +13,13 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { TABLE_KEY_ACTIONS, TENANT_TABLE_ACTIONS } from '../../functions/api/src/tenant-access.ts';
+import { grantFieldKey } from './field-key.ts';
 
 export interface TenantIsolationProps {
   table: ITable;
   key: IKey;
+  /** Wraps tenants' data keys: the role may use it, each session only under its tenant's context. */
+  fieldKey: IKey;
   /** The API function: it alone may assume the role, and is told its ARN. */
   api: LambdaFunction;
 }
@@ -47,10 +50,12 @@ export class TenantIsolation extends Construct {
         resources: [props.key.keyArn],
       }),
     );
+    grantFieldKey(this.role, props.fieldKey);
     this.role.grantAssumeRole(apiRole);
     props.api.addEnvironment('POLKU_TENANT_ROLE_ARN', this.role.roleArn);
     props.api.addEnvironment('POLKU_TABLE_ARN', props.table.tableArn);
     props.api.addEnvironment('POLKU_TABLE_KEY_ARN', props.key.keyArn);
+    props.api.addEnvironment('POLKU_FIELD_KEY_ARN', props.fieldKey.keyArn);
     NagSuppressions.addResourceSuppressions(
       this.role,
       [

@@ -84,7 +84,8 @@ export async function createHarness(
     sourceAddress: (c) => c.req.header(SOURCE_ADDRESS_HEADER),
     ...Object.fromEntries(Object.entries(overrides).filter(([name]) => name !== 'scoped')),
   });
-  return { db, config, app: createApp(config), client, tableName, operator };
+  // The platform's Db as the app has it: with the data keys the config made from the secrets.
+  return { db: config.platformDb, config, app: createApp(config), client, tableName, operator };
 }
 
 export interface Credentials {

@@ -63,7 +63,7 @@ function partitionKeysOf(operation: string, input: Input): string[] {
 /** What the session policy allows: the actions, and the key patterns as expressions. */
 function allowedBy(tenantId: string) {
   const [statement] = tenantSessionPolicy({ tableArn: TABLE_ARN }, tenantId).Statement;
-  const patterns = statement!.Condition!['ForAllValues:StringLike']['dynamodb:LeadingKeys'].map(
+  const patterns = statement!.Condition!['ForAllValues:StringLike']!['dynamodb:LeadingKeys'].map(
     (pattern) => new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*')}$`),
   );
   return { actions: new Set<string>(statement!.Action), patterns };

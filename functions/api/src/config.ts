@@ -1,7 +1,7 @@
 /** Everything a running API needs, built once per process (per Lambda cold start). */
 import { createHmac } from 'node:crypto';
 import { loadSigningKeys, type PrivateJwkSet, type SigningKeys, TokenService } from '@polku/auth';
-import type { Db, RateLimit } from '@polku/storage';
+import { type Db, dataKeysOf, localKeyWrapper, type RateLimit } from '@polku/storage';
 import type { Context } from 'hono';
 
 /** An operator's credentials: the secret itself is never stored, only its scrypt hash. */
@@ -22,6 +22,11 @@ export interface PlatformSecrets {
    * is derived from cursorKey (domain-separated), so changing cursorKey would change every secret.
    */
   webhookKey?: string;
+  /**
+   * base64 AES key that wraps tenants' data keys where there is no KMS (`pnpm dev`, tests). In AWS it
+   * is absent: KMS wraps them, and each Db is handed its keys (tenant-access.ts, the metrics Lambdas).
+   */
+  dataKeyWrappingKey?: string;
   /** Operators who may sign in as platform_admin (client ids `operator.<name>`). */
   operators?: OperatorCredential[];
 }
@@ -178,13 +183,26 @@ export async function loadPlatformSecrets(env = process.env): Promise<PlatformSe
   }
 }
 
+/**
+ * The secrets' local wrapping key, if any, for the Dbs that bring no data keys of their own: one set
+ * of keys (and one cache) for the process.
+ */
+function withLocalDataKeys(secrets: PlatformSecrets): (db: Db) => Db {
+  if (!secrets.dataKeyWrappingKey) return (db) => db;
+  const dataKeys = dataKeysOf(localKeyWrapper(Buffer.from(secrets.dataKeyWrappingKey, 'base64')));
+  return (db) => (db.dataKeys ? db : { ...db, dataKeys });
+}
+
 export async function createConfig(input: ConfigInput): Promise<AppConfig> {
   const keys = await loadSigningKeys(input.secrets.signingKeys);
   const now = input.now ?? (() => new Date());
+  const withDataKeys = withLocalDataKeys(input.secrets);
+  const db = withDataKeys(input.db);
+  const tenantDb = input.tenantDb;
   return {
-    db: input.db,
-    platformDb: input.db,
-    tenantDb: input.tenantDb,
+    db,
+    platformDb: db,
+    tenantDb: tenantDb && ((tenantId) => withDataKeys(tenantDb(tenantId))),
     tokens: new TokenService(keys, {
       issuer: input.issuer,
       audience: input.audience ?? 'polku-api',

@@ -5,7 +5,7 @@
  */
 import { createDb } from '@polku/storage';
 import { getConnInfo, handle } from 'hono/aws-lambda';
-import { createApp } from './app.ts';
+import { createApi } from './api.ts';
 import { createConfig, jsonLogger, loadPlatformSecrets } from './config.ts';
 import { refreshing, secretRefreshMs } from './refreshing.ts';
 import { tenantAccessFromEnv, tenantDbs } from './tenant-access.ts';
@@ -36,7 +36,7 @@ const currentApp = refreshing(
       // API Gateway's view of the caller; a client-sent X-Forwarded-For could be anything.
       sourceAddress: (c) => getConnInfo(c).remote.address,
     });
-    return handle(createApp(config));
+    return handle(createApi(config));
   },
   secretRefreshMs(),
   jsonLogger(),

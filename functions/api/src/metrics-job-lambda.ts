@@ -5,6 +5,7 @@
  */
 import { createDb } from '@polku/storage';
 import { jsonLogger } from './config.ts';
+import { dataKeysFromEnv } from './kms-key-wrapper.ts';
 import { projectEveryone, reconcileAll, tenantIdsOf } from './metrics/reconcile.ts';
 import { runDueProjections } from './metrics/stream.ts';
 
@@ -21,7 +22,11 @@ export type MetricsJobResult =
 const log = jsonLogger();
 const tableName = process.env.POLKU_TABLE_NAME;
 if (!tableName) throw new Error('environment variable POLKU_TABLE_NAME is not set');
-const db = createDb({ tableName, endpoint: process.env.POLKU_DYNAMODB_ENDPOINT });
+const db = createDb({
+  tableName,
+  endpoint: process.env.POLKU_DYNAMODB_ENDPOINT,
+  dataKeys: dataKeysFromEnv(),
+});
 
 async function reconcile(now: Date): Promise<MetricsJobResult> {
   const results = await reconcileAll(db, now);

@@ -2,12 +2,14 @@
  * Tenant isolation enforced by IAM, beneath the application's own checks: in AWS a request of a
  * tenant reaches DynamoDB only with credentials of an assumed role whose session policy allows
  * items whose partition key (in the table or the index queried) is the tenant's: `T#<tenant>` or
- * `T#<tenant>#…`. A bug that built another tenant's key would meet AccessDenied, not data.
- * Credentials are cached per tenant until shortly before they expire.
+ * `T#<tenant>#…`, and the field key only under the tenant's encryption context. A bug that built
+ * another tenant's key would meet AccessDenied, not data, and so would one that unwrapped another
+ * tenant's data key. Credentials are cached per tenant until shortly before they expire.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { createDb, type Db } from '@polku/storage';
+import { ENCRYPTION_CONTEXT_TENANT, FIELD_KEY_ACTIONS, kmsDataKeys } from './kms-key-wrapper.ts';
 
 /** Every DynamoDB action the API's handlers use, reads and writes (transactions check these per item). */
 export const TENANT_TABLE_ACTIONS = [
@@ -36,6 +38,8 @@ export interface TenantAccessSettings {
   tableName: string;
   /** The table's KMS key, when it has a customer-managed one. */
   keyArn?: string | undefined;
+  /** The KMS key that wraps tenants' data keys (the sealed sensitive characteristics). */
+  fieldKeyArn?: string | undefined;
   region: string;
 }
 
@@ -44,7 +48,7 @@ export const tenantKeyPatterns = (tenantId: string) => [`T#${tenantId}`, `T#${te
 
 /** The session policy of one tenant's credentials: this document is what a request gets. */
 export function tenantSessionPolicy(
-  settings: Pick<TenantAccessSettings, 'tableArn' | 'keyArn'>,
+  settings: Pick<TenantAccessSettings, 'tableArn' | 'keyArn' | 'fieldKeyArn'>,
   tenantId: string,
 ) {
   if (!/^[0-9A-Z]{26}$/.test(tenantId)) throw new Error('a tenant id is a ULID');
@@ -60,6 +64,19 @@ export function tenantSessionPolicy(
       },
       ...(settings.keyArn
         ? [{ Sid: 'TableKey', Effect: 'Allow', Action: [...TABLE_KEY_ACTIONS], Resource: settings.keyArn }]
+        : []),
+      ...(settings.fieldKeyArn
+        ? [
+            {
+              Sid: 'OwnDataKeyOnly',
+              Effect: 'Allow',
+              Action: [...FIELD_KEY_ACTIONS],
+              Resource: settings.fieldKeyArn,
+              Condition: {
+                StringEquals: { [`kms:EncryptionContext:${ENCRYPTION_CONTEXT_TENANT}`]: tenantId },
+              },
+            },
+          ]
         : []),
     ],
   };
@@ -83,7 +100,8 @@ export function tenantDbs(
   settings: TenantAccessSettings,
   sts = new STSClient({ region: settings.region }),
 ): (tenantId: string) => Db {
-  const dbs = new Map<string, Db>();
+  /** Each tenant's Db and what closes its clients. */
+  const dbs = new Map<string, { db: Db; close: () => void }>();
 
   const credentialsOf = (tenantId: string) => {
     let current: Credentials | undefined;
@@ -122,18 +140,24 @@ export function tenantDbs(
     if (cached) {
       dbs.delete(tenantId);
       dbs.set(tenantId, cached);
-      return cached;
+      return cached.db;
     }
-    const client = new DynamoDBClient({
-      region: settings.region,
-      credentials: credentialsOf(tenantId),
-      maxAttempts: 4,
+    const credentials = credentialsOf(tenantId);
+    const client = new DynamoDBClient({ region: settings.region, credentials, maxAttempts: 4 });
+    // The tenant's data key is unwrapped with the tenant's credentials too: its own context only.
+    const dataKeys = settings.fieldKeyArn
+      ? kmsDataKeys({ region: settings.region, credentials }, settings.fieldKeyArn)
+      : undefined;
+    const db = createDb({ tableName: settings.tableName, client, dataKeys });
+    dbs.set(tenantId, {
+      db,
+      close: () => {
+        db.doc.destroy();
+      },
     });
-    const db = createDb({ tableName: settings.tableName, client });
-    dbs.set(tenantId, db);
     if (dbs.size > MAX_TENANTS) {
       const oldest = dbs.keys().next().value as string;
-      dbs.get(oldest)?.doc.destroy();
+      dbs.get(oldest)?.close();
       dbs.delete(oldest);
     }
     return db;
@@ -150,5 +174,12 @@ export function tenantAccessFromEnv(env: NodeJS.ProcessEnv = process.env): Tenan
   if (!tableArn || !tableName || !region) {
     throw new Error('POLKU_TENANT_ROLE_ARN needs POLKU_TABLE_ARN, POLKU_TABLE_NAME and AWS_REGION');
   }
-  return { roleArn, tableArn, tableName, keyArn: env.POLKU_TABLE_KEY_ARN, region };
+  return {
+    roleArn,
+    tableArn,
+    tableName,
+    keyArn: env.POLKU_TABLE_KEY_ARN,
+    fieldKeyArn: env.POLKU_FIELD_KEY_ARN,
+    region,
+  };
 }

@@ -11,6 +11,8 @@ export interface LocalSecrets {
   cursorKey: string;
   identityCodeKey: string;
   webhookKey?: string;
+  /** Wraps tenants' data keys locally (KMS does in AWS). */
+  dataKeyWrappingKey?: string;
   operators?: OperatorEntry[];
 }
 
@@ -20,14 +22,23 @@ export async function generateSecrets(): Promise<LocalSecrets> {
     cursorKey: randomBytes(32).toString('base64'),
     identityCodeKey: randomBytes(32).toString('base64'),
     webhookKey: randomBytes(32).toString('base64'),
+    dataKeyWrappingKey: randomBytes(32).toString('base64'),
     operators: [],
   };
 }
 
 export async function loadOrCreateSecrets(file: string): Promise<LocalSecrets> {
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
-  const secrets = await generateSecrets();
+  if (existsSync(file)) {
+    const secrets = JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
+    if (secrets.dataKeyWrappingKey) return secrets;
+    // Secrets from before sealed fields: add the wrapping key, keep the rest.
+    return writeSecrets(file, { ...secrets, dataKeyWrappingKey: randomBytes(32).toString('base64') });
+  }
   mkdirSync(dirname(file), { recursive: true });
+  return writeSecrets(file, await generateSecrets());
+}
+
+function writeSecrets(file: string, secrets: LocalSecrets): LocalSecrets {
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   return secrets;
 }

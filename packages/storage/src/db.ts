@@ -1,9 +1,12 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DataKeys } from './data-keys.ts';
 
 export interface Db {
   readonly doc: DynamoDBDocumentClient;
   readonly tableName: string;
+  /** Tenants' data keys, to read and write sealed fields (the sensitive ESF characteristics). */
+  readonly dataKeys?: DataKeys | undefined;
 }
 
 export interface DbOptions {
@@ -13,6 +16,7 @@ export interface DbOptions {
   region?: string | undefined;
   /** An existing client, e.g. one wrapped by aws-sdk-client-mock in fault tests. */
   client?: DynamoDBClient;
+  dataKeys?: DataKeys | undefined;
 }
 
 export function createDb(options: DbOptions): Db {
@@ -29,5 +33,5 @@ export function createDb(options: DbOptions): Db {
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  return { doc, tableName: options.tableName };
+  return { doc, tableName: options.tableName, dataKeys: options.dataKeys };
 }

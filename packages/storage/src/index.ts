@@ -14,6 +14,14 @@ export {
   rotateClientSecret,
 } from './clients.ts';
 export * from './consents.ts';
+export {
+  DATA_KEY_TTL_MS,
+  type DataKeys,
+  dataKeysOf,
+  type KeyWrapper,
+  localKeyWrapper,
+  SealedDataError,
+} from './data-keys.ts';
 export { createDb, type Db, type DbOptions } from './db.ts';
 export {
   createEnrolment,
@@ -47,6 +55,7 @@ export {
 export * from './identity-providers.ts';
 export type { Item } from './item.ts';
 export * as metricsStore from './metrics.ts';
+export { listFollowUps, readBuckets } from './metrics.ts';
 export * from './network-meetings.ts';
 export { type Organisation, organisations } from './organisations.ts';
 export * from './outbox.ts';

@@ -9,10 +9,17 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { metrics, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys, METRICS_DUE_SHARDS, PARTICIPANT_SHARDS } from '@polku/table';
+import { dataKeyFor } from './data-keys.ts';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import type { Item } from './item.ts';
 import { batchGet, getItem, queryAll, queryPage } from './read.ts';
+import {
+  hasEsfBuckets,
+  openedContribution,
+  openedParticipantItem,
+  sealedContribution,
+} from './sealed-esf.ts';
 import type { WriteOp } from './write.ts';
 
 type Counters = metrics.Counters;
@@ -55,9 +62,10 @@ async function rawRecordsOf(
   participantId: string,
   options: FactsOptions,
 ): Promise<RawRecords | undefined> {
-  const participant = await getItem(db, keys.participant(tenantId, participantId));
-  if (participant?.entity !== 'participant') return undefined;
-  if (participant.erasingSince !== undefined && !options.erasing) return undefined;
+  const stored = await getItem(db, keys.participant(tenantId, participantId));
+  if (stored?.entity !== 'participant') return undefined;
+  if (stored.erasingSince !== undefined && !options.erasing) return undefined;
+  const participant = await openedParticipantItem(db, tenantId, participantId, stored);
   const byIndex = (partition: string) => queryAll(db, { index: 'gsi1', partition }, 100_000);
   const ofParticipant = ({ PK, prefix }: { PK: string; prefix: string }) =>
     queryAll(db, { partition: PK, prefix }, 100_000);
@@ -219,7 +227,7 @@ async function ledgerOf(db: Db, tenantId: string, participantId: string): Promis
   const item = await getItem(db, keys.metricsLedger(tenantId, participantId));
   return {
     rev: Number(item?.rev ?? 0),
-    applied: (item?.applied as Contribution | undefined) ?? {},
+    applied: await openedContribution(db, tenantId, participantId, item),
     dueAt: (item?.dueAt as string | undefined) ?? null,
     frozen: item?.frozen === true,
     freezing: item?.freezing === true,
@@ -361,7 +369,7 @@ async function moveLedger(
           {
             Put: {
               TableName: db.tableName,
-              Item: ledgerItem(tenantId, participantId, {
+              Item: await ledgerItem(db, tenantId, participantId, {
                 rev: rev + 1,
                 applied: next,
                 dueAt: last ? dueAt : ledger.dueAt,
@@ -384,18 +392,24 @@ async function moveLedger(
   return refs.length;
 }
 
-function ledgerItem(
+/** The ledger's item, the counters of the sensitive characteristics sealed (see sealed-esf.ts). */
+async function ledgerItem(
+  db: Db,
   tenantId: string,
   participantId: string,
   ledger: { rev: number; applied: Contribution; dueAt: string | null; frozen: boolean; freezing?: boolean },
 ) {
+  const { applied, extra } = hasEsfBuckets(ledger.applied)
+    ? sealedContribution(await dataKeyFor(db, tenantId), tenantId, participantId, ledger.applied)
+    : { applied: ledger.applied, extra: {} };
   return {
     ...keys.metricsLedger(tenantId, participantId),
     entity: 'metrics-ledger',
     tenantId,
     participantId,
     rev: ledger.rev,
-    applied: ledger.applied,
+    applied,
+    ...extra,
     ...(ledger.dueAt ? { dueAt: ledger.dueAt } : {}),
     ...(ledger.frozen ? { frozen: true } : {}),
     ...(ledger.freezing ? { freezing: true } : {}),
@@ -484,7 +498,7 @@ export async function freezeLedger(db: Db, tenantId: string, participantId: stri
       : {
           Put: {
             TableName: db.tableName,
-            Item: ledgerItem(tenantId, participantId, {
+            Item: await ledgerItem(db, tenantId, participantId, {
               rev: ledger.rev + 1,
               applied: rest,
               dueAt: null,

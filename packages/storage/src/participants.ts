@@ -4,6 +4,7 @@
  */
 import { ConflictError, NotFoundError, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys, PARTICIPANT_SHARDS } from '@polku/table';
+import { withSealingKey } from './data-keys.ts';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
 import { getItem, type PageRequest, queryPage } from './read.ts';
@@ -15,6 +16,7 @@ import {
   revised,
   type WriteOptions,
 } from './repository.ts';
+import { openedParticipantItem, SEALED_ESF, sealedParticipant } from './sealed-esf.ts';
 import { commit, type WriteOp } from './write.ts';
 
 export type Participant = schemas.Participant;
@@ -30,8 +32,14 @@ export const participants = repository<Participant>({
   entity: 'participant',
   key: (tenantId, participant) => keys.participant(tenantId, participant.id),
   indexKeys: (tenantId, participant) => indexKeys.participantShard(tenantId, participant.id),
-  privateAttributes: [IDENTITY_HASH, ERASING_SINCE],
+  // The sealed characteristics leave storage only opened (participantOf), lists never open them.
+  privateAttributes: [IDENTITY_HASH, ERASING_SINCE, SEALED_ESF],
 });
+
+/** A stored participant, its sensitive characteristics opened. */
+async function participantOf(db: Db, tenantId: string, id: string, stored: Item): Promise<Participant> {
+  return participants.fromItem(await openedParticipantItem(db, tenantId, id, stored));
+}
 
 /** A participant's stored item, unless there is none or it is being erased. */
 async function liveItem(db: Db, tenantId: string, id: string): Promise<Item | undefined> {
@@ -57,7 +65,7 @@ export function participantStillExists(tenantId: string, participantId: string):
 export async function getParticipant(db: Db, tenantId: string, id: string): Promise<Participant> {
   const stored = await liveItem(db, tenantId, id);
   if (!stored) throw new NotFoundError(`participant ${id} not found`);
-  return participants.fromItem(stored);
+  return participantOf(db, tenantId, id, stored);
 }
 
 export async function createParticipant(
@@ -71,23 +79,27 @@ export async function createParticipant(
     { ...fields, hasIdentityCode: identityCodeHash !== undefined },
     options.now,
   );
-  const ops = [
-    participants.insert(tenantId, participant, identityCodeHash ? { [IDENTITY_HASH]: identityCodeHash } : {}),
-  ];
-  if (identityCodeHash) {
-    ops.push({
-      kind: 'put',
-      item: {
-        ...keys.identityCode(tenantId, identityCodeHash),
-        entity: 'identity-code',
-        participantId: participant.id,
-      },
-      condition: { expression: 'attribute_not_exists(PK)' },
-      onConflict: () => new DuplicateIdentityCode(),
-    });
-  }
+  const guard: WriteOp[] = identityCodeHash
+    ? [
+        {
+          kind: 'put',
+          item: {
+            ...keys.identityCode(tenantId, identityCodeHash),
+            entity: 'identity-code',
+            participantId: participant.id,
+          },
+          condition: { expression: 'attribute_not_exists(PK)' },
+          onConflict: () => new DuplicateIdentityCode(),
+        },
+      ]
+    : [];
   try {
-    await commit(db, ops, recordsOf(options, participant));
+    await withSealingKey(db, tenantId, async (sealing) => {
+      const { stored, extra } = sealedParticipant(sealing.key, tenantId, participant);
+      const hash = identityCodeHash ? { [IDENTITY_HASH]: identityCodeHash } : {};
+      const ops = [participants.insert(tenantId, stored, { ...extra, ...hash }), ...guard, ...sealing.ops];
+      await commit(db, ops, recordsOf(options, participant));
+    });
   } catch (error) {
     if (!(error instanceof DuplicateIdentityCode) || !identityCodeHash) throw error;
     const guard = await getItem(db, keys.identityCode(tenantId, identityCodeHash));
@@ -110,15 +122,19 @@ export async function updateParticipant(
 ): Promise<Participant> {
   const stored = await liveItem(db, tenantId, id);
   if (!stored) throw new NotFoundError(`participant ${id} not found`);
-  const current = participants.fromItem(stored);
+  const current = await participantOf(db, tenantId, id, stored);
   assertVersion('participant', current, expectedVersion);
   const next = revised(current, patch, options.now);
-  const hash = stored[IDENTITY_HASH];
-  await commit(
-    db,
-    [participants.replace(tenantId, next, expectedVersion, hash ? { [IDENTITY_HASH]: hash } : {})],
-    recordsOf(options, next),
-  );
+  const hash = stored[IDENTITY_HASH] ? { [IDENTITY_HASH]: stored[IDENTITY_HASH] } : {};
+  // A participant stored before sealing is sealed now.
+  await withSealingKey(db, tenantId, async (sealing) => {
+    const { stored: sealed, extra } = sealedParticipant(sealing.key, tenantId, next);
+    const ops = [
+      participants.replace(tenantId, sealed, expectedVersion, { ...extra, ...hash }),
+      ...sealing.ops,
+    ];
+    await commit(db, ops, recordsOf(options, next));
+  });
   return next;
 }
 

@@ -6,7 +6,14 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Role } from '@polku/auth';
 import { DEFAULT_RETENTION_YEARS, metrics, NotFoundError, schemas, ValidationError } from '@polku/domain';
-import { changeTenantSettings, getItem, getTenant, metricsStore, type Tenant } from '@polku/storage';
+import {
+  changeTenantSettings,
+  getItem,
+  getTenant,
+  listFollowUps,
+  readBuckets,
+  type Tenant,
+} from '@polku/storage';
 import { keys } from '@polku/table';
 import * as z from 'zod';
 import { auditedRead } from '../http/audit.ts';
@@ -125,7 +132,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
         to: today.slice(0, 7),
       });
       const [scope, k] = await Promise.all([scopeOf(c, query.scope, query.id), thresholdOf(c)]);
-      const { buckets } = await metricsStore.readBuckets(
+      const { buckets } = await readBuckets(
         c.var.config.db,
         c.var.principal.tenantId,
         scope,
@@ -189,7 +196,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
         to: String(project.periodEnd).slice(0, 7),
       });
       const scope = metrics.scopeName('funding-project', projectId);
-      const { buckets } = await metricsStore.readBuckets(db, tenantId, scope, 'ESF', period.from, period.to);
+      const { buckets } = await readBuckets(db, tenantId, scope, 'ESF', period.from, period.to);
       const sum: metrics.Counters = {};
       for (const counters of buckets.values()) metrics.addCounters(sum, counters);
       const csv = (c.req.header('Accept') ?? '').includes('text/csv');
@@ -232,7 +239,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { 'due-before': dueBefore = todayOf(c), coachId, ...query } = c.req.valid('query');
       const filters = { dueBefore, coachId };
-      const page = await metricsStore.listFollowUps(c.var.config.db, c.var.principal.tenantId, filters, {
+      const page = await listFollowUps(c.var.config.db, c.var.principal.tenantId, filters, {
         limit: query.limit,
         startKey: readCursor(c, query, filters),
       });

@@ -75,7 +75,8 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
         'The identity code is optional; it is validated and kept only as a keyed hash. The same code twice ' +
         'in a tenant is refused with 409 naming the existing participant. The answer shows the sensitive ' +
         'ESF characteristics only to a tenant_admin: a new participant has no enrolment, so no coach is ' +
-        'responsible for them yet.',
+        'responsible for them yet. A replay (the same Idempotency-Key) leaves them out: they are never ' +
+        'stored in clear.',
       request: { body: jsonBody(schemas.ParticipantCreate) },
       responses: { 201: json(schemas.Participant, 'Created') },
     }),
@@ -90,6 +91,8 @@ export function registerParticipants(app: OpenAPIHono<AppEnv>) {
         201,
         (p: Participant) => `/v1/participants/${p.id}`,
         (p: Participant) => participantAsShown(p, shown),
+        // The stored response is a plain item: the sensitive characteristics stay sealed in the record.
+        (p: Participant) => participantAsShown(p, false),
       );
       const options = { ...reply.options, audit: auditWrite(c, 'participant.create', ofParticipant) };
       return reply.send(await createParticipant(db, tenantId, fields, hash, options));
