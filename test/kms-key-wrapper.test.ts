@@ -12,7 +12,8 @@ import { schemas } from '@polku/domain';
 import { createParticipant, type Db, dataKeysOf, getItem, getParticipant, isTransient } from '@polku/storage';
 import { keys } from '@polku/table';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KmsError, kmsClient } from '../functions/api/src/kms.ts';
+import { AwsServiceError } from '../functions/api/src/aws-request.ts';
+import { kmsClient } from '../functions/api/src/kms.ts';
 import { kmsKeyWrapper } from '../functions/api/src/kms-key-wrapper.ts';
 import { tenantDbs, tenantSessionPolicy } from '../functions/api/src/tenant-access.ts';
 import { participantBody } from './support/fixtures.ts';
@@ -118,7 +119,7 @@ describe('the KMS wrapper', () => {
       EncryptionContext: { tenant: TENANT },
     });
     const asAnother = wrapper.unwrap('01KAQ4T0Z8X2N5W7P9R3M6B1ZZ', wrapped, keyId);
-    await expect(asAnother).rejects.toThrow(KmsError);
+    await expect(asAnother).rejects.toThrow(AwsServiceError);
     await expect(asAnother).rejects.toMatchObject({ name: 'InvalidCiphertextException' });
   });
 
@@ -148,7 +149,7 @@ describe('KMS failing', () => {
     const unreached = await nowhere
       .decrypt(FIELD_KEY_ARN, new Uint8Array(8), {})
       .catch((error: unknown) => error);
-    expect(unreached).toBeInstanceOf(KmsError);
+    expect(unreached).toBeInstanceOf(AwsServiceError);
     expect(isTransient(unreached)).toBe(true);
   });
 });

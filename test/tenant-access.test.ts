@@ -4,11 +4,14 @@
  * platform registry, is refused. (Every integration suite runs its tenant requests through the
  * same LeadingKeys check, test/support/iam.ts, so a handler that strayed would fail there.)
  */
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { keys } from '@polku/table';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { AwsServiceError } from '../functions/api/src/aws-request.ts';
+import { type AssumeRole, stsAssumeRole } from '../functions/api/src/sts.ts';
 import { tenantDbs, tenantSessionPolicy } from '../functions/api/src/tenant-access.ts';
 import { createHarness, createTestTenant, type Harness, type TestTenant } from './support/harness.ts';
 import { AccessDenied, leadingKeysEnforced } from './support/iam.ts';
@@ -67,21 +70,41 @@ describe('the session policy of a tenant request', () => {
 });
 
 describe('scoped credentials', () => {
-  const sts = new STSClient({
-    region: 'eu-north-1',
-    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  /** A stand-in for STS on loopback: AssumeRole's form in, its XML out, each call recorded. */
+  const calls: Record<string, string>[] = [];
+  let minutes = 60;
+  let refuse = false;
+  const standIn = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    calls.push({ ...form, authorization: String(request.headers.authorization) });
+    response.writeHead(refuse ? 403 : 200, { 'content-type': 'text/xml' });
+    response.end(
+      refuse
+        ? '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not &amp; never</Message></Error></ErrorResponse>'
+        : `<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId>
+<SecretAccessKey>secret/+=</SecretAccessKey><SessionToken>token&amp;more</SessionToken>
+<Expiration>${new Date(Date.now() + minutes * 60_000).toISOString()}</Expiration></Credentials>
+</AssumeRoleResult></AssumeRoleResponse>`,
+    );
   });
-  const stub = mockClient(sts);
-  afterEach(() => stub.reset());
-  const issue = (minutes: number) =>
-    stub.on(AssumeRoleCommand).callsFake(async () => ({
-      Credentials: {
-        AccessKeyId: 'AKIA',
-        SecretAccessKey: 'secret',
-        SessionToken: 'token',
-        Expiration: new Date(Date.now() + minutes * 60_000),
-      },
-    }));
+  let assumeRole: AssumeRole;
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    const { port } = standIn.address() as AddressInfo;
+    assumeRole = stsAssumeRole({
+      region: 'eu-north-1',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      endpoint: `http://127.0.0.1:${port}/`,
+    });
+  });
+  afterAll(() => standIn.close());
+  afterEach(() => {
+    calls.length = 0;
+    minutes = 60;
+    refuse = false;
+  });
   const settings = {
     roleArn: 'arn:aws:iam::123456789012:role/tenant',
     tableArn: TABLE_ARN,
@@ -90,27 +113,44 @@ describe('scoped credentials', () => {
   };
 
   it('assumes the role once per tenant with its own session policy, and reuses the credentials', async () => {
-    issue(60);
-    const dbFor = tenantDbs(settings, sts);
+    const dbFor = tenantDbs(settings, assumeRole);
     const other = '01KAQ4T0Z8X2N5W7P9R3M6B1CE';
     expect(dbFor(TENANT)).toBe(dbFor(TENANT));
     const provider = (tenantId: string) => dbFor(tenantId).doc.config.credentials;
-    await provider(TENANT)();
+    expect(await provider(TENANT)()).toMatchObject({
+      accessKeyId: 'ASIA1',
+      secretAccessKey: 'secret/+=',
+      sessionToken: 'token&more',
+    });
     await provider(TENANT)();
     await provider(other)();
-    const calls = stub.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input);
     expect(calls).toHaveLength(2);
-    expect(calls[0]).toMatchObject({ RoleArn: settings.roleArn, RoleSessionName: `tenant-${TENANT}` });
+    expect(calls[0]).toMatchObject({
+      Action: 'AssumeRole',
+      RoleArn: settings.roleArn,
+      RoleSessionName: `tenant-${TENANT}`,
+      DurationSeconds: '3600',
+    });
+    expect(calls[0]?.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=x\/\d{8}\/eu-north-1\/sts\/aws4_request, /,
+    );
     expect(JSON.parse(String(calls[0]?.Policy))).toEqual(tenantSessionPolicy(settings, TENANT));
     expect(JSON.parse(String(calls[1]?.Policy))).toEqual(tenantSessionPolicy(settings, other));
   });
 
   it('assumes the role again when the credentials are about to expire', async () => {
-    issue(1);
-    const provider = tenantDbs(settings, sts)(TENANT).doc.config.credentials;
+    minutes = 1;
+    const provider = tenantDbs(settings, assumeRole)(TENANT).doc.config.credentials;
     await provider();
     await provider();
-    expect(stub.commandCalls(AssumeRoleCommand).length).toBeGreaterThanOrEqual(2);
+    expect(calls.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("fails with STS's own error when STS refuses", async () => {
+    refuse = true;
+    const refused = tenantDbs(settings, assumeRole)(TENANT).doc.config.credentials();
+    await expect(refused).rejects.toBeInstanceOf(AwsServiceError);
+    await expect(refused).rejects.toMatchObject({ name: 'AccessDenied', message: 'not & never' });
   });
 });
 

@@ -5,7 +5,8 @@
  */
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { type DataKeys, dataKeysOf, type KeyWrapper } from '@polku/storage';
-import { type Kms, type KmsSettings, kmsClient } from './kms.ts';
+import type { AwsServiceSettings } from './aws-request.ts';
+import { type Kms, kmsClient } from './kms.ts';
 
 /** The encryption context's one key; IAM conditions read it as `kms:EncryptionContext:tenant`. */
 export const ENCRYPTION_CONTEXT_TENANT = 'tenant';
@@ -31,7 +32,7 @@ export function kmsKeyWrapper(kms: Kms, keyArn: string | undefined): KeyWrapper 
 }
 
 /** Data keys that KMS unwraps with the given credentials (a tenant's session, an operator's). */
-export function kmsDataKeys(settings: KmsSettings, keyArn: string | undefined): DataKeys {
+export function kmsDataKeys(settings: AwsServiceSettings, keyArn: string | undefined): DataKeys {
   return dataKeysOf(kmsKeyWrapper(kmsClient(settings), keyArn));
 }
 

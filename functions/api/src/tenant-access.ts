@@ -7,9 +7,10 @@
  * tenant's data key. Credentials are cached per tenant until shortly before they expire.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { createDb, type Db } from '@polku/storage';
 import { ENCRYPTION_CONTEXT_TENANT, FIELD_KEY_ACTIONS, kmsDataKeys } from './kms-key-wrapper.ts';
+import { type AssumeRole, type IssuedCredentials, stsAssumeRole } from './sts.ts';
 
 /** Every DynamoDB action the API's handlers use, reads and writes (transactions check these per item). */
 export const TENANT_TABLE_ACTIONS = [
@@ -82,12 +83,7 @@ export function tenantSessionPolicy(
   };
 }
 
-interface Credentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: Date;
-}
+type Credentials = IssuedCredentials;
 
 /** Renew this long before the credentials expire. */
 const RENEW_MS = 2 * 60_000;
@@ -98,7 +94,7 @@ const MAX_TENANTS = 500;
 /** A Db per tenant, each signing with that tenant's scoped, cached credentials. */
 export function tenantDbs(
   settings: TenantAccessSettings,
-  sts = new STSClient({ region: settings.region }),
+  assumeRole: AssumeRole = stsAssumeRole({ region: settings.region, credentials: fromEnv() }),
 ): (tenantId: string) => Db {
   /** Each tenant's Db and what closes its clients. */
   const dbs = new Map<string, { db: Db; close: () => void }>();
@@ -106,25 +102,13 @@ export function tenantDbs(
   const credentialsOf = (tenantId: string) => {
     let current: Credentials | undefined;
     let pending: Promise<Credentials> | undefined;
-    const assume = async (): Promise<Credentials> => {
-      const { Credentials: issued } = await sts.send(
-        new AssumeRoleCommand({
-          RoleArn: settings.roleArn,
-          RoleSessionName: `tenant-${tenantId}`,
-          Policy: JSON.stringify(tenantSessionPolicy(settings, tenantId)),
-          DurationSeconds: SESSION_SECONDS,
-        }),
-      );
-      if (!issued?.AccessKeyId || !issued.SecretAccessKey || !issued.SessionToken || !issued.Expiration) {
-        throw new Error('STS returned no credentials');
-      }
-      return {
-        accessKeyId: issued.AccessKeyId,
-        secretAccessKey: issued.SecretAccessKey,
-        sessionToken: issued.SessionToken,
-        expiration: issued.Expiration,
-      };
-    };
+    const assume = (): Promise<Credentials> =>
+      assumeRole({
+        roleArn: settings.roleArn,
+        sessionName: `tenant-${tenantId}`,
+        policy: JSON.stringify(tenantSessionPolicy(settings, tenantId)),
+        durationSeconds: SESSION_SECONDS,
+      });
     return async (): Promise<Credentials> => {
       if (current && current.expiration.getTime() - Date.now() > RENEW_MS) return current;
       pending ??= assume().finally(() => {
