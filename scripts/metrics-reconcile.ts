@@ -4,19 +4,15 @@
  * `--table <name> [--region r]` on a deployed table. Exits 1 when anything differs. `--project-all`
  * first projects every participant: the backfill for records written before the projector ran.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { loadOrCreateSecrets } from '@polku/devstack';
-import { createDb, type Db, dataKeysOf, findTenant, localKeyWrapper } from '@polku/storage';
-import { kmsDataKeys } from '../functions/api/src/kms-key-wrapper.ts';
+import { findTenant } from '@polku/storage';
 import {
   projectEveryone,
   type Reconciliation,
   reconcileTenant,
   tenantIdsOf,
 } from '../functions/api/src/metrics/reconcile.ts';
+import { STACK_OPTIONS, stackDb } from './stack-db.ts';
 
 const PRINTED_DIFFERENCES = 50;
 
@@ -24,9 +20,7 @@ const { values } = parseArgs({
   options: {
     tenant: { type: 'string' },
     'project-all': { type: 'boolean', default: false },
-    table: { type: 'string' },
-    region: { type: 'string' },
-    'data-dir': { type: 'string', default: process.env.POLKU_DATA_DIR ?? '.data' },
+    ...STACK_OPTIONS,
   },
 });
 
@@ -35,51 +29,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** The table `pnpm dev` serves: its DynamoDB Local's port is picked at start and written to dev-stack.json. */
-async function devStackDb(dataDir: string): Promise<Db> {
-  const stackFile = join(resolve(dataDir), 'dev-stack.json');
-  const notRunning = `no pnpm dev stack is running for ${dataDir}: start \`pnpm dev\` first (or give --table <name> for AWS)`;
-  if (!existsSync(stackFile)) fail(notRunning);
-  const { endpoint, tableName } = JSON.parse(readFileSync(stackFile, 'utf8')) as {
-    endpoint: string;
-    tableName: string;
-  };
-  const probe = new DynamoDBClient({
-    endpoint,
-    region: 'eu-north-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  try {
-    await probe.send(new DescribeTableCommand({ TableName: tableName }), {
-      abortSignal: AbortSignal.timeout(3000),
-    });
-  } catch {
-    fail(`${notRunning}; DynamoDB Local at ${endpoint} does not answer`);
-  } finally {
-    probe.destroy();
-  }
-  // The sealed characteristics open with the stack's local wrapping key.
-  const secrets = await loadOrCreateSecrets(join(resolve(dataDir), 'platform-secrets.json'));
-  const wrappingKey = Buffer.from(secrets.dataKeyWrappingKey ?? '', 'base64');
-  return createDb({ tableName, endpoint, dataKeys: dataKeysOf(localKeyWrapper(wrappingKey)) });
-}
-
-/** A deployed table, with your credentials; KMS unwraps the data keys with them too. */
-async function awsDb(tableName: string, region: string | undefined): Promise<Db> {
-  const client = new DynamoDBClient({ region });
-  const dataKeys = kmsDataKeys(
-    { region: await client.config.region(), credentials: client.config.credentials },
-    process.env.POLKU_FIELD_KEY_ARN,
-  );
-  return createDb({ tableName, client, dataKeys });
-}
-
-if (values.region && !values.table) fail('--region goes with --table <name>');
-// In AWS, KMS unwraps the data keys with your credentials (each wrapped key names its KMS key; a
-// backfill that must make a tenant's first key needs POLKU_FIELD_KEY_ARN).
-const db = values.table ? await awsDb(values.table, values.region) : await devStackDb(values['data-dir']);
-const where = values.table ? `table ${values.table}` : 'the pnpm dev stack';
+const { db, where } = await stackDb(values, fail);
 
 let results: Reconciliation[];
 try {

@@ -454,7 +454,7 @@ describe('the metrics projector', () => {
     }
   });
 
-  it('runs due projections every 5 minutes and the reconciliation daily at 03:00 UTC', () => {
+  it('runs due projections every 5 minutes, retention nightly at 02:30 and the reconciliation at 03:00 UTC', () => {
     for (const name of ['prod', 'staging'] as const) {
       const template = templateOf(name);
       const jobs = logicalId(template, 'AWS::Lambda::Function', 'MetricsJobs');
@@ -467,6 +467,11 @@ describe('the metrics projector', () => {
         ScheduleExpression: 'cron(0 3 * * ? *)',
         State: 'ENABLED',
         Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [jobs, 'Arn'] }, Input: '{"job":"reconcile"}' })],
+      });
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(30 2 * * ? *)',
+        State: 'ENABLED',
+        Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [jobs, 'Arn'] }, Input: '{"job":"retention"}' })],
       });
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',

@@ -123,7 +123,8 @@ export class MetricsProjector extends Construct {
       logGroup: new LogGroup(this, 'JobsLogs', { retention: logRetention, removalPolicy }),
       environment,
     });
-    // Queries the due index (GSI1) and every tenant's records, writes ledgers, buckets and follow-ups.
+    // Queries the due index (GSI1) and every tenant's records, writes ledgers, buckets and follow-ups,
+    // and (retention) erases people: deletes their records.
     table.grantReadWriteData(this.jobs);
     grantFieldKey(this.jobs, fieldKey);
     new Rule(this, 'DueSchedule', {
@@ -132,6 +133,16 @@ export class MetricsProjector extends Construct {
       targets: [
         new LambdaFunction(this.jobs, {
           event: RuleTargetInput.fromObject({ job: 'due' }),
+          retryAttempts: 0,
+        }),
+      ],
+    });
+    new Rule(this, 'RetentionSchedule', {
+      description: "Erases the people whose tenant's retention period has run out",
+      schedule: Schedule.cron({ minute: '30', hour: '2' }),
+      targets: [
+        new LambdaFunction(this.jobs, {
+          event: RuleTargetInput.fromObject({ job: 'retention' }),
           retryAttempts: 0,
         }),
       ],

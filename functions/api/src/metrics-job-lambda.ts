@@ -1,23 +1,34 @@
 /**
  * The metrics jobs' Lambda entry, run by EventBridge schedules: `{ job: 'due' }` every few minutes
  * projects the participants whose figures change by time; `{ job: 'reconcile' }` daily recounts every
- * tenant and logs each difference it finds (scope ids and counts, never personal data).
+ * tenant and logs each difference it finds (scope ids and counts, never personal data);
+ * `{ job: 'retention' }` nightly erases the people whose tenant's retention period has run out
+ * (`dryRun: true` only counts them).
  */
 import { createDb } from '@polku/storage';
 import { jsonLogger } from './config.ts';
 import { dataKeysFromEnv } from './kms-key-wrapper.ts';
 import { projectEveryone, reconcileAll, tenantIdsOf } from './metrics/reconcile.ts';
 import { runDueProjections } from './metrics/stream.ts';
+import { type RetentionJobResult, retentionJob } from './retention-job.ts';
 
 /** How many of a tenant's differences one log line carries; the count is always whole. */
 const LOGGED_DIFFERENCES = 20;
 
-export type MetricsJob = { job: 'due' } | { job: 'reconcile' } | { job: 'project-all'; tenantId?: string };
+export type MetricsJob =
+  | { job: 'due' }
+  | { job: 'reconcile' }
+  | { job: 'project-all'; tenantId?: string }
+  | { job: 'retention'; dryRun?: boolean; tenantId?: string };
 
 export type MetricsJobResult =
   | { job: 'due'; projected: number; failed: number }
   | { job: 'reconcile'; tenants: number; participants: number; buckets: number; differences: number }
-  | { job: 'project-all'; tenants: number; participants: number };
+  | { job: 'project-all'; tenants: number; participants: number }
+  | Omit<RetentionJobResult, 'runs'>;
+
+/** A retention run starts no erasure in its last minute: the Lambda ends within its timeout. */
+const RETENTION_MARGIN_MS = 60_000;
 
 const log = jsonLogger();
 const tableName = process.env.POLKU_TABLE_NAME;
@@ -60,7 +71,10 @@ async function reconcile(now: Date): Promise<MetricsJobResult> {
   };
 }
 
-export const handler = async (event: MetricsJob): Promise<MetricsJobResult> => {
+export const handler = async (
+  event: MetricsJob,
+  context?: { getRemainingTimeInMillis(): number },
+): Promise<MetricsJobResult> => {
   switch (event?.job) {
     case 'due':
       return { job: 'due', ...(await runDueProjections({ db, now: () => new Date(), log })) };
@@ -83,9 +97,20 @@ export const handler = async (event: MetricsJob): Promise<MetricsJobResult> => {
       }
       return { job: 'project-all', tenants: tenants.length, participants };
     }
+    case 'retention': {
+      const remaining = context?.getRemainingTimeInMillis() ?? 15 * 60_000;
+      const { runs: _, ...result } = await retentionJob(db, {
+        now: new Date(),
+        dryRun: event.dryRun === true,
+        tenantId: event.tenantId,
+        deadline: Date.now() + remaining - RETENTION_MARGIN_MS,
+        log,
+      });
+      return result;
+    }
     default:
       throw new Error(
-        `unknown metrics job ${JSON.stringify(event)}: expected { "job": "due" }, { "job": "reconcile" } or { "job": "project-all" }`,
+        `unknown metrics job ${JSON.stringify(event)}: expected { "job": "due" }, { "job": "reconcile" }, { "job": "project-all" } or { "job": "retention" }`,
       );
   }
 };

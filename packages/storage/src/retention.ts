@@ -42,6 +42,8 @@ export interface RetentionOptions {
   /** List who is due; erase nobody. */
   dryRun?: boolean;
   limit?: number;
+  /** Start no erasure after this time (epoch ms): a Lambda stops before its timeout. */
+  deadline?: number;
 }
 
 /** The people due for erasure on the day of `now`, at most `limit`, oldest activity first. */
@@ -92,6 +94,10 @@ export async function runRetention(
   const cutoff = retentionCutoff(asOf, retentionYears);
   const stale: string[] = [];
   for (const person of due) {
+    if (options.deadline !== undefined && Date.now() > options.deadline) {
+      run.more = true;
+      break;
+    }
     const lastActiveOn = await lastActiveDayOf(db, tenantId, person.participantId);
     if (lastActiveOn === undefined) {
       // Gone, or being erased: the erasure deletes the entry; an entry left behind goes now.
