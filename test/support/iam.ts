@@ -6,7 +6,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createDb, type Db } from '@polku/storage';
-import { TENANT_TABLE_ACTIONS, tenantSessionPolicy } from '../../functions/api/src/tenant-access.ts';
+import { tenantSessionPolicy } from '../../functions/api/src/tenant-access.ts';
 
 /** Items as the request carries them: marshalled (`{ S: … }`) or still native, as the document client has them. */
 type AttributeMap = Record<string, { S?: string } | string | undefined>;

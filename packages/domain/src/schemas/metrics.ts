@@ -128,12 +128,9 @@ export const TenantSettings = z
     id: z.string(),
     version: z.number().int().meta({ description: 'The ETag; send it in If-Match to PATCH /v1/tenant.' }),
     smallCountThreshold: z.number().int().meta({ description: 'k of small-count suppression.' }),
-    retentionYears: z
-      .number()
-      .int()
-      .meta({
-        description: 'Years a person is kept after their last activity before the retention job erases them.',
-      }),
+    retentionYears: z.number().int().meta({
+      description: 'Years a person is kept after their last activity before the retention job erases them.',
+    }),
   })
   .meta({ id: 'TenantSettings' });
 export type TenantSettings = z.infer<typeof TenantSettings>;
