@@ -6,7 +6,7 @@
  * tenant applies at once; the metrics keep their counts.
  */
 
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type StreamPoller, startStreamPoller } from '@polku/devstack';
 import { runRetention, startErasure } from '@polku/storage';
 import { keys } from '@polku/table';
@@ -32,7 +32,7 @@ let tenant: TestTenant;
 let admin: Caller;
 let coach: Caller;
 let poller: StreamPoller;
-const people: Record<'a' | 'b' | 'c' | 'd', { id: string }> = {} as never;
+const people: Record<'a' | 'b' | 'c' | 'd' | 'g', { id: string }> = {} as never;
 
 const ok = (status: number) => (response: { status: number; body: unknown }) => {
   if (response.status !== status) throw new Error(`${response.status} ${JSON.stringify(response.body)}`);
@@ -51,7 +51,7 @@ beforeAll(async () => {
     intervalMs: 50,
     onRecords: (records) => projectStreamRecords({ db: harness.db, now: clock.now, log: () => {} }, records),
   });
-  const { programme } = await smallGroupProgramme(admin);
+  const { organisation, programme } = await smallGroupProgramme(admin);
   const enrol = (participantId: string) =>
     created(coach, '/v1/enrolments', {
       participantId,
@@ -75,9 +75,20 @@ beforeAll(async () => {
   people.c = await created(coach, '/v1/participants', participantBody({ firstName: 'Cecilia' }));
   // D: registered, enrolled in 2024: nobody's period runs out in this test.
   people.d = await created(coach, '/v1/participants', participantBody({ firstName: 'Doris' }));
+  // G: left with A in 2019, then a network meeting about them in May 2021.
+  people.g = await created(coach, '/v1/participants', participantBody({ firstName: 'Greta' }));
+  const g = await enrol(people.g.id);
 
   on('2019-09-30');
   await leave(a);
+  await leave(g);
+  on('2021-05-05');
+  await created(coach, '/v1/network-meetings', {
+    participantId: people.g.id,
+    date: '2021-05-05',
+    organisationsPresent: [organisation.id],
+    summary: 'Agreed to look for apprenticeships',
+  });
   on('2020-03-10');
   const schedule = await created(coach, '/v1/sessions/schedule', {
     programmeId: programme.id,
@@ -144,11 +155,13 @@ describe('the retention job', () => {
     ]);
     expect(await retention()).toMatchObject({ erased: 1, stillActive: 0 });
     expect(await exists(people.a)).toBe(false);
-    expect([await exists(people.b), await exists(people.c), await exists(people.d)]).toEqual([
-      true,
-      true,
-      true,
-    ]);
+    // G left on the same day as A, but a network meeting about them since keeps them.
+    expect([
+      await exists(people.b),
+      await exists(people.c),
+      await exists(people.d),
+      await exists(people.g),
+    ]).toEqual([true, true, true, true]);
 
     on('2025-03-14');
     expect(await retention()).toMatchObject({ erased: 0 });
@@ -168,16 +181,20 @@ describe('the retention job', () => {
     }).then(ok(200));
     expect(await due()).toMatchObject({
       retentionYears: 2,
-      items: [{ participantId: people.c.id, lastActiveOn: '2023-01-10', dueOn: '2025-01-10' }],
+      items: [
+        { participantId: people.g.id, lastActiveOn: '2021-05-05', dueOn: '2023-05-05' },
+        { participantId: people.c.id, lastActiveOn: '2023-01-10', dueOn: '2025-01-10' },
+      ],
     });
-    expect(await retention()).toMatchObject({ erased: 1 });
+    expect(await retention()).toMatchObject({ erased: 2 });
+    expect(await exists(people.g)).toBe(false);
     expect(await exists(people.c)).toBe(false);
     expect(await exists(people.d)).toBe(true);
   });
 
   it('erases the way an erasure by request does, and the metrics keep their counts', async () => {
     const erasures = (await admin('GET', '/v1/erasures')).body.items;
-    expect(erasures).toHaveLength(3);
+    expect(erasures).toHaveLength(4);
     for (const erasure of erasures) {
       expect(erasure).toMatchObject({
         source: 'retention',
@@ -227,5 +244,32 @@ describe('the retention job', () => {
     );
     expect(erasure).toMatchObject({ source: 'request', step: 'done' });
     expect(await retention()).toMatchObject({ resumed: 0 });
+  });
+
+  it('goes on with everyone else when one erasure fails, and tries it again next run', async () => {
+    // Two more people, then two years: they fall due under the tenant's two-year period.
+    const e = await created(coach, '/v1/participants', participantBody({ firstName: 'Eeva' }));
+    const f = await created(coach, '/v1/participants', participantBody({ firstName: 'Fanni' }));
+    await poller.drain();
+    on('2027-03-17');
+    // E's sealed characteristics are damaged: nothing of E can be read, so E cannot be counted or erased.
+    await harness.db.doc.send(
+      new UpdateCommand({
+        TableName: harness.tableName,
+        Key: keys.participant(tenant.id, e.id),
+        UpdateExpression: 'SET sealedEsf = :garbage',
+        ExpressionAttributeValues: { ':garbage': new Uint8Array(64) },
+      }),
+    );
+    const failures: string[] = [];
+    const run = await runRetention(harness.db, tenant.id, {
+      now: clock.now(),
+      onFailure: (participantId) => failures.push(participantId),
+    });
+    expect(run).toMatchObject({ erased: 1, failed: 1 });
+    expect(failures).toEqual([e.id]);
+    expect(await exists(f)).toBe(false);
+    expect((await due()).items.map((item) => item.participantId)).toEqual([e.id]);
+    expect(await retention()).toMatchObject({ erased: 0, failed: 1 });
   });
 });

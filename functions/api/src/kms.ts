@@ -17,7 +17,13 @@ export function kmsClient(settings: AwsServiceSettings): Kms {
       'x-amz-target': `TrentService.${action}`,
     };
     const { status, text } = await post(headers, JSON.stringify(input));
-    const parsed = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      // Not KMS's JSON (a proxy's error page): the status says what happened.
+      if (status < 300) throw new AwsServiceError('KmsError', 'KMS answered with no JSON', 502);
+    }
     if (status >= 300) {
       const type = String(parsed.__type ?? 'KmsError')
         .split('#')

@@ -163,7 +163,14 @@ export interface SealingKey {
 export async function sealingKeyFor(db: Db, tenantId: string, now = new Date()): Promise<SealingKey> {
   const existing = await existingDataKey(db, tenantId);
   if (existing) return { key: existing, ops: [], committed: () => {} };
-  const { key, wrapped, keyId } = await dataKeysOfDb(db).wrapper.newDataKey(tenantId);
+  const made = await dataKeysOfDb(db)
+    .wrapper.newDataKey(tenantId)
+    .catch((error: unknown) => {
+      // KMS throttled or failed: 503, retry.
+      if (isTransient(error)) translate(error);
+      throw error;
+    });
+  const { key, wrapped, keyId } = made;
   const op: WriteOp = {
     kind: 'put',
     item: {

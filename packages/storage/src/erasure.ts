@@ -42,6 +42,8 @@ export type ErasureStep = Erasure['step'];
 export const RETENTION_ACTOR: AuditActor = { kind: 'system', id: 'retention', role: 'system' };
 
 const ENTITY = 'erasure';
+/** How long the records step waits before its second pass over the indexes. */
+const INDEX_SETTLE_MS = 1000;
 const EVERYTHING = 1_000_000;
 const NEXT_STEP: Record<ErasureStep, ErasureStep> = { metrics: 'records', records: 'done', done: 'done' };
 
@@ -146,7 +148,9 @@ export async function runErasure(db: Db, tenantId: string, erasure: Erasure, now
     if (current.step === 'metrics') await settleErasedMetrics(db, tenantId, participantId, now);
     if (current.step === 'records') {
       await deleteRecords(db, tenantId, participantId, now);
-      // Index entries written just before the erasure began may have lagged the first pass.
+      // Index entries of records written just before the erasure began may have lagged the first
+      // pass (GSIs are eventually consistent, typically well within a second): a second pass.
+      await new Promise((resolve) => setTimeout(resolve, INDEX_SETTLE_MS));
       await deleteRecords(db, tenantId, participantId, now);
     }
     current = await advance(db, tenantId, current, now);
@@ -283,8 +287,30 @@ async function deleteRecords(db: Db, tenantId: string, participantId: string, no
     ...responses,
     ...guard,
   ]);
+  // The responses' keys go from the audit events too: an Idempotency-Key is the client's own text.
+  await Promise.all(
+    auditItems
+      .filter((item) => item[IDEMPOTENCY_RECORD] !== undefined)
+      .map((item) => forgetResponse(db, item)),
+  );
   // Their own partition last but the record itself: it keeps the person marked as being erased.
   await deleteAll(db, ownItems.filter((item) => item.SK !== own.SK).map(keyOf));
+}
+
+async function forgetResponse(db: Db, event: Item): Promise<void> {
+  try {
+    await db.doc.send(
+      new UpdateCommand({
+        TableName: db.tableName,
+        Key: keyOf(event),
+        UpdateExpression: 'REMOVE #response',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#response': IDEMPOTENCY_RECORD },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) translate(error);
+  }
 }
 
 /**
@@ -324,52 +350,63 @@ async function deleteReferral(db: Db, tenantId: string, referralId: string, now:
 }
 
 /** Deletes an enrolment and frees the group seat it held, together; nothing if it is gone already. */
-async function deleteEnrolment(db: Db, tenantId: string, enrolment: Item, now: Date): Promise<void> {
-  const key = keyOf(enrolment);
-  const seat =
-    enrolment.groupId && holdsSeat(enrolment.stage as schemas.Enrolment['stage'])
-      ? keys.group(tenantId, String(enrolment.programmeId), String(enrolment.groupId))
-      : undefined;
-  try {
-    await db.doc.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Delete: {
-              TableName: db.tableName,
-              Key: key,
-              ConditionExpression: 'attribute_exists(PK)',
+async function deleteEnrolment(db: Db, tenantId: string, listed: Item, now: Date): Promise<void> {
+  const key = keyOf(listed);
+  for (let attempt = 1; ; attempt++) {
+    // The index's copy may lag a stage change: the seat is decided on the enrolment as it is.
+    const enrolment = await getItem(db, key);
+    if (enrolment?.entity !== 'enrolment') return;
+    const seat =
+      enrolment.groupId && holdsSeat(enrolment.stage as schemas.Enrolment['stage'])
+        ? keys.group(tenantId, String(enrolment.programmeId), String(enrolment.groupId))
+        : undefined;
+    try {
+      await db.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Delete: {
+                TableName: db.tableName,
+                Key: key,
+                ConditionExpression: '#version = :version',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':version': enrolment.version },
+              },
             },
-          },
-          ...(seat
-            ? [
-                {
-                  Update: {
-                    TableName: db.tableName,
-                    Key: seat,
-                    UpdateExpression:
-                      'SET #seats = #seats - :one, #version = #version + :one, #updatedAt = :now',
-                    ConditionExpression: 'attribute_exists(PK) AND #seats > :zero',
-                    ExpressionAttributeNames: {
-                      '#seats': 'seatsTaken',
-                      '#version': 'version',
-                      '#updatedAt': 'updatedAt',
+            ...(seat
+              ? [
+                  {
+                    Update: {
+                      TableName: db.tableName,
+                      Key: seat,
+                      UpdateExpression:
+                        'SET #seats = #seats - :one, #version = #version + :one, #updatedAt = :now',
+                      ConditionExpression: 'attribute_exists(PK) AND #seats > :zero',
+                      ExpressionAttributeNames: {
+                        '#seats': 'seatsTaken',
+                        '#version': 'version',
+                        '#updatedAt': 'updatedAt',
+                      },
+                      ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':now': now.toISOString() },
                     },
-                    ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':now': now.toISOString() },
                   },
-                },
-              ]
-            : []),
-        ],
-      }),
-    );
-  } catch (error) {
-    const [enrolmentGone, seatGone] = reasonsOf(error) ?? [];
-    // Gone already: an earlier run deleted it, and freed its seat with it.
-    if (enrolmentGone === 'ConditionalCheckFailed') return;
-    // The group no longer counts the seat (or is gone): the enrolment still goes.
-    if (seatGone === 'ConditionalCheckFailed') await deleteAll(db, [key]);
-    else contended(error);
+                ]
+              : []),
+          ],
+        }),
+      );
+      return;
+    } catch (error) {
+      const [changed, seatGone] = reasonsOf(error) ?? [];
+      // Changed or deleted meanwhile: read it again.
+      if (changed === 'ConditionalCheckFailed' && attempt < 5) continue;
+      // The group no longer counts the seat (or is gone): the enrolment still goes.
+      if (seatGone === 'ConditionalCheckFailed') {
+        await deleteAll(db, [key]);
+        return;
+      }
+      contended(error);
+    }
   }
 }
 

@@ -46,6 +46,9 @@ interface RawRecords {
   attendance: Item[];
   milestones: Item[];
   referrals: Item[];
+  /** Read for the retention clock only: the metrics count neither. */
+  consents: Item[];
+  meetings: Item[];
 }
 
 export interface FactsOptions {
@@ -69,13 +72,16 @@ async function rawRecordsOf(
   const byIndex = (partition: string) => queryAll(db, { index: 'gsi1', partition }, 100_000);
   const ofParticipant = ({ PK, prefix }: { PK: string; prefix: string }) =>
     queryAll(db, { partition: PK, prefix }, 100_000);
-  const [enrolments, outcomes, attendance, milestones, referralSummaries] = await Promise.all([
-    byIndex(indexKeys.enrolmentsOfParticipantPartition(tenantId, participantId)),
-    byIndex(indexKeys.outcomesOfParticipantPartition(tenantId, participantId)),
-    byIndex(indexKeys.attendanceOfParticipantPartition(tenantId, participantId)),
-    ofParticipant(collections.milestonesOfParticipant(tenantId, participantId)),
-    ofParticipant(collections.referralsOfParticipant(tenantId, participantId)),
-  ]);
+  const [enrolments, outcomes, attendance, milestones, referralSummaries, consents, meetings] =
+    await Promise.all([
+      byIndex(indexKeys.enrolmentsOfParticipantPartition(tenantId, participantId)),
+      byIndex(indexKeys.outcomesOfParticipantPartition(tenantId, participantId)),
+      byIndex(indexKeys.attendanceOfParticipantPartition(tenantId, participantId)),
+      ofParticipant(collections.milestonesOfParticipant(tenantId, participantId)),
+      ofParticipant(collections.referralsOfParticipant(tenantId, participantId)),
+      ofParticipant(collections.consentsOfParticipant(tenantId, participantId)),
+      byIndex(indexKeys.meetingsOfParticipantPartition(tenantId, participantId)),
+    ]);
   const referrals = await batchGet(
     db,
     referralSummaries
@@ -90,6 +96,8 @@ async function rawRecordsOf(
     attendance: of('attendance', attendance),
     milestones: of('milestone', milestones),
     referrals: of('referral', referrals),
+    consents: of('consent', consents),
+    meetings: of('network-meeting', meetings),
   };
 }
 
@@ -161,21 +169,25 @@ const ACTIVITY_DATES = [
   'date',
   'startsAt',
   'verifiedOn',
+  'givenOn',
 ];
 const DAY = /^\d{4}-\d{2}-\d{2}/;
 
 /**
  * The last day anything happened to the person: their record changed, an enrolment began, moved or
- * ended, attendance was taken, an outcome or milestone was dated, a referral was sent or moved.
- * The retention clock runs from it.
+ * ended, attendance was taken, an outcome or milestone was dated, a referral was sent or moved, a
+ * consent was given or withdrawn, a network meeting was held or changed. The retention clock runs
+ * from it.
  */
 export function lastActiveOn(records: RawRecords): string {
   let last = '0000-00-00';
   const consider = (value: unknown) => {
     if (typeof value === 'string' && DAY.test(value) && value.slice(0, 10) > last) last = value.slice(0, 10);
   };
-  const { participant, enrolments, outcomes, attendance, milestones, referrals } = records;
-  for (const item of [participant, ...enrolments, ...outcomes, ...attendance, ...milestones, ...referrals]) {
+  const { participant, enrolments, outcomes, attendance, milestones, referrals, consents, meetings } =
+    records;
+  const items = [participant, ...enrolments, ...outcomes, ...attendance, ...milestones, ...referrals];
+  for (const item of [...items, ...consents, ...meetings]) {
     for (const name of ACTIVITY_DATES) consider(item[name]);
     for (const change of (item.history ?? []) as Item[]) {
       consider(change.date);

@@ -35,6 +35,8 @@ export interface RetentionRun {
   stillActive: number;
   /** Erasures cut short earlier and completed now. */
   resumed: number;
+  /** People whose erasure failed this time (logged by the caller; the next run tries again). */
+  failed: number;
 }
 
 export interface RetentionOptions {
@@ -44,6 +46,8 @@ export interface RetentionOptions {
   limit?: number;
   /** Start no erasure after this time (epoch ms): a Lambda stops before its timeout. */
   deadline?: number;
+  /** Told of each erasure that failed, with the error (ids only in the log, never personal data). */
+  onFailure?: (participantId: string, error: unknown) => void;
 }
 
 /** The people due for erasure on the day of `now`, at most `limit`, oldest activity first. */
@@ -84,33 +88,58 @@ export async function runRetention(
     erased: 0,
     stillActive: 0,
     resumed: 0,
+    failed: 0,
   };
   if (options.dryRun) return run;
+  const pastDeadline = () => {
+    if (options.deadline === undefined || Date.now() <= options.deadline) return false;
+    run.more = true;
+    return true;
+  };
+  // One person's failure (a 503, a bug) must not stop everyone else's erasure: it is counted, told,
+  // and tried again next run.
+  const attempt = async (participantId: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      run.failed++;
+      options.onFailure?.(participantId, error);
+    }
+  };
 
   for (const erasure of await unfinishedErasures(db, tenantId, limit)) {
-    await runErasure(db, tenantId, erasure, now);
-    run.resumed++;
+    if (pastDeadline()) return run;
+    await attempt(erasure.participantId, async () => {
+      await runErasure(db, tenantId, erasure, now);
+      run.resumed++;
+    });
   }
   const cutoff = retentionCutoff(asOf, retentionYears);
   const stale: string[] = [];
   for (const person of due) {
-    if (options.deadline !== undefined && Date.now() > options.deadline) {
-      run.more = true;
-      break;
-    }
-    const lastActiveOn = await lastActiveDayOf(db, tenantId, person.participantId);
+    if (pastDeadline()) break;
+    await attempt(person.participantId, () => erasePerson(person.participantId));
+  }
+  await writeInBatches(
+    db,
+    stale.map((id) => ({ DeleteRequest: { Key: keys.retentionMarker(tenantId, id) } })),
+  );
+  return run;
+
+  async function erasePerson(participantId: string): Promise<void> {
+    const lastActiveOn = await lastActiveDayOf(db, tenantId, participantId);
     if (lastActiveOn === undefined) {
       // Gone, or being erased: the erasure deletes the entry; an entry left behind goes now.
-      stale.push(person.participantId);
-      continue;
+      stale.push(participantId);
+      return;
     }
     if (lastActiveOn > cutoff) {
       // Active since (the index lagged; it is put right by the read above).
       run.stillActive++;
-      continue;
+      return;
     }
     try {
-      const erasure = await startErasure(db, tenantId, person.participantId, {
+      const erasure = await startErasure(db, tenantId, participantId, {
         reason: `No activity since ${lastActiveOn}; the tenant keeps data ${retentionYears} years after the last.`,
         source: 'retention',
         actor: RETENTION_ACTOR,
@@ -121,12 +150,7 @@ export async function runRetention(
       run.erased++;
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      stale.push(person.participantId);
+      stale.push(participantId);
     }
   }
-  await writeInBatches(
-    db,
-    stale.map((id) => ({ DeleteRequest: { Key: keys.retentionMarker(tenantId, id) } })),
-  );
-  return run;
 }

@@ -20,7 +20,16 @@ const esfAad = (tenantId: string, participantId: string) => aadOf('participant.e
 const countersAad = (tenantId: string, participantId: string) =>
   aadOf('metrics-ledger.counters', tenantId, participantId);
 
-const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+/**
+ * Sealed values are padded to a multiple of this many bytes (JSON ignores the trailing spaces): a
+ * ciphertext's length must not tell how many of the characteristics are true (`true` is shorter
+ * than `false`), nor which counters a ledger holds. The five of a participant always fit in one.
+ */
+const PADDED_TO = 256;
+const json = (value: unknown) => {
+  const text = JSON.stringify(value);
+  return Buffer.from(text.padEnd(Math.ceil((text.length + 1) / PADDED_TO) * PADDED_TO, ' '));
+};
 const parsed = <T>(bytes: Uint8Array) => JSON.parse(Buffer.from(bytes).toString('utf8')) as T;
 
 async function keyToOpen(db: Db, tenantId: string, what: string): Promise<Uint8Array> {

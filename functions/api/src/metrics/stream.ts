@@ -8,7 +8,10 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type Db, metricsStore } from '@polku/storage';
 
-/** The entities whose changes can move a metric. */
+/**
+ * The entities whose changes can move a metric, or a person's last day of activity (consents and
+ * network meetings: the retention clock).
+ */
 export const METRIC_SOURCE_ENTITIES = [
   'participant',
   'enrolment',
@@ -17,6 +20,8 @@ export const METRIC_SOURCE_ENTITIES = [
   'milestone',
   'referral',
   'programme',
+  'consent',
+  'network-meeting',
 ] as const;
 
 export interface MetricsStreamRecord {
