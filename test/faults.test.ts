@@ -157,8 +157,8 @@ async function newGroup(w: World) {
   return created(w.coach, `/v1/programmes/${w.programme.id}/groups`, { name: 'Tiistairyhmä', capacity: 10 });
 }
 
-/** A participant active in a fresh group of the programme. */
-async function newMember(w: World) {
+/** A participant active (or only enrolled: holding a seat, not yet started) in a fresh group. */
+async function newMember(w: World, stage: 'active' | 'enrolled' = 'active') {
   const group = await newGroup(w);
   const participant = await newParticipant(w);
   const enrolment = await created(w.coach, '/v1/enrolments', {
@@ -166,8 +166,8 @@ async function newMember(w: World) {
     programmeId: w.programme.id,
     groupId: group.id,
     coachId: 'coach-helmi',
-    stage: 'active',
-    date: '2026-01-12',
+    stage,
+    ...(stage === 'active' ? { date: '2026-01-12' } : {}),
   });
   return { group, participant, enrolment };
 }
@@ -463,15 +463,8 @@ const CASES: readonly WriteCase[] = [
     route: 'DELETE /v1/participants/{id}',
     variant: 'holding a seat in a group',
     prepare: async (w) => {
-      const [group, participant] = await Promise.all([newGroup(w), newParticipant(w)]);
       // Enrolled, not yet started: the seat is theirs, and the metrics do not count them yet.
-      await created(w.coach, '/v1/enrolments', {
-        participantId: participant.id,
-        programmeId: w.programme.id,
-        groupId: group.id,
-        coachId: 'coach-helmi',
-        stage: 'enrolled',
-      });
+      const { participant } = await newMember(w, 'enrolled');
       return { ...change(w.admin, 'DELETE', `/v1/participants/${participant.id}`, '"1"'), options: erasing };
     },
     effect: [
