@@ -1,7 +1,7 @@
 /** Everything a running API needs, built once per process (per Lambda cold start). */
 import { createHmac } from 'node:crypto';
 import { loadSigningKeys, type PrivateJwkSet, type SigningKeys, TokenService } from '@polku/auth';
-import { type Db, dataKeysOf, localKeyWrapper, type RateLimit } from '@polku/storage';
+import { type Db, dataKeysOf, ERASURE_SETTLE_MS, localKeyWrapper, type RateLimit } from '@polku/storage';
 import type { Context } from 'hono';
 
 /** An operator's credentials: the secret itself is never stored, only its scrypt hash. */
@@ -105,6 +105,8 @@ export interface AppConfig {
    * and the API's bundle has no generator (an esbuild alias), so the API leaves both routes out.
    */
   serveDocs: boolean;
+  /** How long an erasure's records step waits for the indexes before its second pass (ms). */
+  erasureSettleMs: number;
 }
 
 export interface ConfigInput {
@@ -126,6 +128,8 @@ export interface ConfigInput {
   metricsNamespace?: string | undefined;
   /** Default true; false in the API's Lambda, where the docs function serves them. */
   serveDocs?: boolean;
+  /** Default ERASURE_SETTLE_MS; the tests, on DynamoDB Local's prompt indexes, wait less. */
+  erasureSettleMs?: number;
 }
 
 export const DEFAULT_SIGNUP_LIMITS: SignupLimits = {
@@ -224,5 +228,6 @@ export async function createConfig(input: ConfigInput): Promise<AppConfig> {
     log: input.log ?? jsonLogger(),
     metricsNamespace: input.metricsNamespace,
     serveDocs: input.serveDocs ?? true,
+    erasureSettleMs: input.erasureSettleMs ?? ERASURE_SETTLE_MS,
   };
 }

@@ -42,8 +42,8 @@ export type ErasureStep = Erasure['step'];
 export const RETENTION_ACTOR: AuditActor = { kind: 'system', id: 'retention', role: 'system' };
 
 const ENTITY = 'erasure';
-/** How long the records step waits before its second pass over the indexes. */
-const INDEX_SETTLE_MS = 1000;
+/** How long the records step waits before its second pass over the indexes, unless told otherwise. */
+export const ERASURE_SETTLE_MS = 1000;
 const EVERYTHING = 1_000_000;
 const NEXT_STEP: Record<ErasureStep, ErasureStep> = { metrics: 'records', records: 'done', done: 'done' };
 
@@ -141,7 +141,13 @@ export async function startErasure(
  * Runs an erasure's remaining steps, recording each as it completes. Every step deletes what its
  * queries find, so running one again (after a crash, or concurrently) is harmless.
  */
-export async function runErasure(db: Db, tenantId: string, erasure: Erasure, now: Date): Promise<Erasure> {
+export async function runErasure(
+  db: Db,
+  tenantId: string,
+  erasure: Erasure,
+  now: Date,
+  settleMs = ERASURE_SETTLE_MS,
+): Promise<Erasure> {
   let current = erasure;
   const { participantId } = erasure;
   while (current.step !== 'done') {
@@ -150,7 +156,7 @@ export async function runErasure(db: Db, tenantId: string, erasure: Erasure, now
       await deleteRecords(db, tenantId, participantId, now);
       // Index entries of records written just before the erasure began may have lagged the first
       // pass (GSIs are eventually consistent, typically well within a second): a second pass.
-      await new Promise((resolve) => setTimeout(resolve, INDEX_SETTLE_MS));
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
       await deleteRecords(db, tenantId, participantId, now);
     }
     current = await advance(db, tenantId, current, now);

@@ -34,6 +34,7 @@ export {
   transitionEnrolment,
 } from './enrolments.ts';
 export {
+  ERASURE_SETTLE_MS,
   type Erasure,
   type ErasureRequest,
   findErasure,

@@ -44,7 +44,7 @@ export function registerErasures(app: OpenAPIHono<AppEnv>) {
         requestId,
         now: at,
       });
-      return c.json(await runErasure(db, tenantId, erasure, now()), 200);
+      return c.json(await runErasure(db, tenantId, erasure, now(), c.var.config.erasureSettleMs), 200);
     },
   );
 
