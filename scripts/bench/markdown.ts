@@ -318,7 +318,7 @@ rotate through the variants so each sees the same machine noise; one discarded r
 
 Not measured here: in AWS the API also assumes a tenant-scoped role through STS on a tenant's first
 request per instance (\`tenantAccessFromEnv()\`); locally there is no \`POLKU_TENANT_ROLE_ARN\`, so it is
-skipped. That is one more network round trip (and the STS client's first use) in AWS's cold start
+skipped. That is one more network round trip (one signed AssumeRole request) in AWS's cold start
 that the floor does not make. The local Node is ${process.version}; Lambda runs Node 22 on arm64.
 
 A cold instance's first participant read makes ${results.coldCalls.length} DynamoDB calls
