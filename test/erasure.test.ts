@@ -6,7 +6,7 @@
  * after it, as a crash would) completes when asked again.
  */
 import { type StreamPoller, startStreamPoller } from '@polku/devstack';
-import { createDb, type Db } from '@polku/storage';
+import { createDb, type Db, startErasure } from '@polku/storage';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { reconcileTenant } from '../functions/api/src/metrics/reconcile.ts';
 import { projectStreamRecords } from '../functions/api/src/metrics/stream.ts';
@@ -85,6 +85,8 @@ interface Person {
   email: string;
   phone: string;
   referralId: string;
+  /** A session without a group they were invited to and attended (its version is 2). */
+  sessionId: string;
 }
 
 const ok = (status: number) => (response: { status: number; body: unknown }) => {
@@ -106,7 +108,13 @@ async function personWithHistory(n: number): Promise<Person> {
     // A key the client made of the person's name: the erasure removes it from the audit trail too.
     headers: { 'Idempotency-Key': `register-${names.firstName}-${tenant.id}` },
   }).then(ok(201));
-  const person = { id: (registered.body as { id: string }).id, ...names, ...contact, referralId: '' };
+  const person = {
+    id: (registered.body as { id: string }).id,
+    ...names,
+    ...contact,
+    referralId: '',
+    sessionId: '',
+  };
   const enrol = (date: string) =>
     created(coach, '/v1/enrolments', {
       participantId: person.id,
@@ -164,6 +172,7 @@ async function personWithHistory(n: number): Promise<Person> {
     time: '10:00',
     phases: [{ frequency: 'weekly', interval: 1, count: 2 }],
   });
+  person.sessionId = schedule.items[0].id;
   for (const session of schedule.items) {
     await coach('PUT', `/v1/sessions/${session.id}/attendance`, {
       body: {
@@ -307,6 +316,38 @@ describe('erasing a participant', () => {
     });
     expect(foreign.status).toBe(404);
     expect((await admin('GET', `/v1/participants/${kept.id}`)).status).toBe(200);
+  });
+});
+
+describe('a person being erased', () => {
+  it('takes no attendance and no session invitation, though the write checks many people at once', async () => {
+    const person = await personWithHistory(90);
+    // Begun, its steps not yet run (as when a failure stopped it there).
+    await startErasure(harness.db, tenant.id, person.id, {
+      reason: 'The person asked',
+      source: 'request',
+      actor: { kind: 'client', id: 'admin', role: 'tenant_admin' },
+      requestId: 'r-90',
+      now: new Date(),
+    });
+    const marked = await coach('PUT', `/v1/sessions/${person.sessionId}/attendance`, {
+      body: { records: [{ participantId: person.id, status: 'unexcused-absence' }] },
+      headers: { 'If-Match': '"2"' },
+    });
+    expect(marked.status).toBe(409);
+    expect(marked.body).toMatchObject({ type: expect.stringMatching(/participant-gone$/) });
+    const invited = await coach('POST', '/v1/sessions', {
+      body: {
+        programmeId: ids.programme,
+        participantIds: [person.id],
+        kind: 'group-coaching',
+        startsAt: '2026-12-07T08:00:00Z',
+        durationMinutes: 60,
+      },
+    });
+    expect(invited.status).toBe(409);
+    expect((await erase(person.id)).body.step).toBe('done');
+    expect(await traces([person], [])).toEqual([]);
   });
 });
 

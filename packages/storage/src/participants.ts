@@ -7,7 +7,7 @@ import { collections, indexKeys, keys, PARTICIPANT_SHARDS } from '@polku/table';
 import { withSealingKey } from './data-keys.ts';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
-import { getItem, type PageRequest, queryPage } from './read.ts';
+import { batchGet, getItem, type PageRequest, queryPage } from './read.ts';
 import {
   assertVersion,
   newResource,
@@ -60,6 +60,35 @@ export function participantStillExists(tenantId: string, participantId: string):
     },
     onConflict: () => new ConflictError('participant-gone', `participant ${participantId} no longer exists`),
   };
+}
+
+/**
+ * Refuses (409) a write that names people who are gone or being erased, for writes of many people
+ * at once whose transaction has no room for a check per person (attendance, a session's
+ * invitations). Their erasure's second pass covers the moment between this read and the write.
+ */
+export async function assertParticipantsLive(
+  db: Db,
+  tenantId: string,
+  participantIds: string[],
+): Promise<void> {
+  const ids = [...new Set(participantIds)];
+  if (ids.length === 0) return;
+  const items = await batchGet(
+    db,
+    ids.map((id) => keys.participant(tenantId, id)),
+  );
+  const live = new Set(
+    items
+      .filter((item) => item.entity === 'participant' && item[ERASING_SINCE] === undefined)
+      .map((item) => String(item.id)),
+  );
+  const gone = ids.filter((id) => !live.has(id));
+  if (gone.length > 0) {
+    throw new ConflictError('participant-gone', `no longer exist: ${gone.join(', ')}`, {
+      participantIds: gone,
+    });
+  }
 }
 
 export async function getParticipant(db: Db, tenantId: string, id: string): Promise<Participant> {

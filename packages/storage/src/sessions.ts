@@ -6,6 +6,7 @@ import { ConflictError, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys } from '@polku/table';
 import type { Db } from './db.ts';
 import type { Item } from './item.ts';
+import { assertParticipantsLive } from './participants.ts';
 import { type PageRequest, queryAll, queryPage } from './read.ts';
 import {
   assertVersion,
@@ -47,6 +48,11 @@ export async function createSessions(
   fields: NewSession[],
   options: WriteOptions = {},
 ): Promise<Session[]> {
+  await assertParticipantsLive(
+    db,
+    tenantId,
+    fields.flatMap((session) => session.participantIds ?? []),
+  );
   const created = fields.map((session) => newResource({ ...session, attendanceTaken: false }, options.now));
   const programmeId = fields[0]?.programmeId;
   const ops: WriteOp[] = created.map((session) => sessions.insert(tenantId, session));
@@ -128,6 +134,11 @@ export async function recordAttendance(
       participantIds: unknown,
     });
   }
+  await assertParticipantsLive(
+    db,
+    tenantId,
+    records.map((record) => record.participantId),
+  );
   const next = revised(session, { attendanceTaken: true }, now);
   const ops: WriteOp[] = [
     { ...sessions.replace(tenantId, next, expectedVersion), onConflict: () => stale('session', session.id) },
