@@ -13,13 +13,9 @@ import { dataKeyFor } from './data-keys.ts';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import type { Item } from './item.ts';
+import { type PersonRecords, type PersonRecordsOptions, recordsOfPerson } from './person-records.ts';
 import { batchGet, getItem, queryAll, queryPage } from './read.ts';
-import {
-  hasEsfBuckets,
-  openedContribution,
-  openedParticipantItem,
-  sealedContribution,
-} from './sealed-esf.ts';
+import { hasEsfBuckets, openedContribution, sealedContribution } from './sealed-esf.ts';
 import type { WriteOp } from './write.ts';
 
 type Counters = metrics.Counters;
@@ -38,81 +34,18 @@ const today = (now: Date) => now.toISOString().slice(0, 10);
 // ---------------------------------------------------------------------------------------------
 // Raw records of one participant
 
-/** The raw records of one participant that the metrics and the retention clock read. */
-interface RawRecords {
-  participant: Item;
-  enrolments: Item[];
-  outcomes: Item[];
-  attendance: Item[];
-  milestones: Item[];
-  referrals: Item[];
-  /** Read for the retention clock only: the metrics count neither. */
-  consents: Item[];
-  meetings: Item[];
-}
-
-export interface FactsOptions {
-  /**
-   * Read a participant being erased too (the erasure's own last count). Otherwise one being erased
-   * reads as gone: their ledger is frozen and nothing may count them again.
-   */
-  erasing?: boolean;
-}
-
-async function rawRecordsOf(
-  db: Db,
-  tenantId: string,
-  participantId: string,
-  options: FactsOptions,
-): Promise<RawRecords | undefined> {
-  const stored = await getItem(db, keys.participant(tenantId, participantId));
-  if (stored?.entity !== 'participant') return undefined;
-  if (stored.erasingSince !== undefined && !options.erasing) return undefined;
-  const participant = await openedParticipantItem(db, tenantId, participantId, stored);
-  const byIndex = (partition: string) => queryAll(db, { index: 'gsi1', partition }, 100_000);
-  const ofParticipant = ({ PK, prefix }: { PK: string; prefix: string }) =>
-    queryAll(db, { partition: PK, prefix }, 100_000);
-  const [enrolments, outcomes, attendance, milestones, referralSummaries, consents, meetings] =
-    await Promise.all([
-      byIndex(indexKeys.enrolmentsOfParticipantPartition(tenantId, participantId)),
-      byIndex(indexKeys.outcomesOfParticipantPartition(tenantId, participantId)),
-      byIndex(indexKeys.attendanceOfParticipantPartition(tenantId, participantId)),
-      ofParticipant(collections.milestonesOfParticipant(tenantId, participantId)),
-      ofParticipant(collections.referralsOfParticipant(tenantId, participantId)),
-      ofParticipant(collections.consentsOfParticipant(tenantId, participantId)),
-      byIndex(indexKeys.meetingsOfParticipantPartition(tenantId, participantId)),
-    ]);
-  const referrals = await batchGet(
-    db,
-    referralSummaries
-      .filter((item) => item.entity === 'referral-summary')
-      .map((summary) => keys.referral(tenantId, String(summary.id))),
-  );
-  const of = (entity: string, items: Item[]) => items.filter((item) => item.entity === entity);
-  return {
-    participant,
-    enrolments: of('enrolment', enrolments),
-    outcomes: of('outcome', outcomes),
-    attendance: of('attendance', attendance),
-    milestones: of('milestone', milestones),
-    referrals: of('referral', referrals),
-    consents: of('consent', consents),
-    meetings: of('network-meeting', meetings),
-  };
-}
-
 /** The records of one participant the metrics count, or undefined if there is no such participant. */
 export async function participantFacts(
   db: Db,
   tenantId: string,
   participantId: string,
-  options: FactsOptions = {},
+  options: PersonRecordsOptions = {},
 ): Promise<metrics.ParticipantFacts | undefined> {
-  const records = await rawRecordsOf(db, tenantId, participantId, options);
+  const records = await recordsOfPerson(db, tenantId, participantId, options);
   return records && factsOf(participantId, records);
 }
 
-function factsOf(participantId: string, records: RawRecords): metrics.ParticipantFacts {
+function factsOf(participantId: string, records: PersonRecords): metrics.ParticipantFacts {
   const { participant, enrolments, outcomes, attendance, milestones, referrals } = records;
   return {
     participantId,
@@ -179,7 +112,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}/;
  * consent was given or withdrawn, a network meeting was held or changed. The retention clock runs
  * from it.
  */
-export function lastActiveOn(records: RawRecords): string {
+export function lastActiveOn(records: PersonRecords): string {
   let last = '0000-00-00';
   const consider = (value: unknown) => {
     if (typeof value === 'string' && DAY.test(value) && value.slice(0, 10) > last) last = value.slice(0, 10);
@@ -275,7 +208,7 @@ export async function projectParticipant(
   for (let attempt = 1; ; attempt++) {
     const [ledger, records] = await Promise.all([
       ledgerOf(db, tenantId, participantId),
-      rawRecordsOf(db, tenantId, participantId, { erasing }),
+      recordsOfPerson(db, tenantId, participantId, { erasing }),
     ]);
     // Frozen for an erasure: nothing but the erasure's own last count moves the ledger, and that
     // only until the move to the erased account begins (the erasure froze it, so no ledger at all
@@ -596,7 +529,7 @@ export async function lastActiveDayOf(
   tenantId: string,
   participantId: string,
 ): Promise<string | undefined> {
-  const records = await rawRecordsOf(db, tenantId, participantId, {});
+  const records = await recordsOfPerson(db, tenantId, participantId, {});
   await syncRetention(db, tenantId, participantId, records);
   return records && lastActiveOn(records);
 }
@@ -606,7 +539,7 @@ async function syncRetention(
   db: Db,
   tenantId: string,
   participantId: string,
-  records: RawRecords | undefined,
+  records: PersonRecords | undefined,
 ): Promise<void> {
   if (!records) return;
   const day = lastActiveOn(records);
