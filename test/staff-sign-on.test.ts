@@ -315,6 +315,54 @@ describe("signing in with the provider's tokens", () => {
   });
 });
 
+describe('an Idempotency-Key after the role changed', () => {
+  let tenant: TestTenant;
+  let idp: TestProvider;
+
+  beforeAll(async () => {
+    tenant = await createTestTenant(harness);
+    idp = await newProvider();
+    const partnerOrganisationId = (
+      await created(tenant.as('tenant_admin'), '/v1/organisations', organisationBody())
+    ).id;
+    await register(tenant, idp, {
+      roleMappings: [
+        { value: 'polku-admins', role: 'tenant_admin' },
+        { value: 'polku-coaches', role: 'coach' },
+        { value: 'ohjaamo-staff', role: 'partner', organisationId: partnerOrganisationId },
+      ],
+    });
+  });
+
+  const post = async (groups: string[], path: string, key: string, body: unknown) =>
+    call(harness, await idp.token({ groups }), 'POST', path, { body, headers: { 'Idempotency-Key': key } });
+
+  it("replays nothing to the same person once they are a partner: the admin's client stays the admin's", async () => {
+    const body = { name: 'Case system', role: 'coach' };
+    const first = await post(['polku-admins'], '/v1/clients', 'same-key-1', body);
+    expect(first.status).toBe(201);
+    const asPartner = await post(['ohjaamo-staff'], '/v1/clients', 'same-key-1', body);
+    expect(asPartner.status).toBe(403);
+    expect(asPartner.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(JSON.stringify(asPartner.body)).not.toContain(first.body.clientId);
+  });
+
+  it("shows a coach none of what the admin's response held, though both may register participants", async () => {
+    const body = participantBody({ esf: { ...participantBody().esf, disability: true } });
+    const first = await post(['polku-admins'], '/v1/participants', 'same-key-2', body);
+    expect(first.status).toBe(201);
+    expect(first.body.esf.disability).toBe(true);
+    const asCoach = await post(['polku-coaches'], '/v1/participants', 'same-key-2', body);
+    expect(asCoach.headers.get('Idempotent-Replayed')).toBeNull();
+    expect(asCoach.body.id).not.toBe(first.body.id);
+    expect(asCoach.body.esf.disability).toBeUndefined();
+    // The admin's own retry still replays.
+    const again = await post(['polku-admins'], '/v1/participants', 'same-key-2', body);
+    expect(again.headers.get('Idempotent-Replayed')).toBe('true');
+    expect(again.body.id).toBe(first.body.id);
+  });
+});
+
 describe('key rotation at the provider', () => {
   it('accepts a key rotated in without a restart, because an unknown kid fetches the JWKS again', async () => {
     const tenant = await createTestTenant(harness);

@@ -10,7 +10,7 @@ import type { AppConfig } from './config.ts';
 import { StatusCache } from './http/access.ts';
 import { authenticate, scopeToTenant } from './http/authenticate.ts';
 import type { AppEnv } from './http/env.ts';
-import { idempotency, replayAfterRace } from './http/idempotency.ts';
+import { replayAfterRace } from './http/idempotency.ts';
 import { isProblem, problemOf, problemOfHttpException, validationError } from './http/problem.ts';
 import { registerAdminTenants } from './routes/admin-tenants.ts';
 import { registerAuditEvents } from './routes/audit-events.ts';
@@ -85,7 +85,6 @@ export function createApi(config: AppConfig, docs?: DocsRoutes) {
   );
   app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : authenticate(c, next)));
   app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : scopeToTenant(c, next)));
-  app.use('/v1/*', (c, next) => (PUBLIC_V1.has(c.req.path) ? next() : idempotency(c, next)));
 
   registerPublic(app);
   registerSignup(app);

@@ -1,7 +1,9 @@
 /**
  * Idempotency-Key on POST: a retry with the same key and body replays the first response and
  * writes nothing; the same key with another body is refused with 422. The record is written in
- * the same transaction as the request's own writes (see storage `commit`).
+ * the same transaction as the request's own writes (see storage `commit`). It runs after the
+ * route's permission check, and a stored response belongs to the role and organisation that made
+ * it: a caller whose role changed replays nothing it may no longer do.
  */
 
 import { createHash } from 'node:crypto';
@@ -50,12 +52,14 @@ export const idempotency: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!KEY_SHAPE.test(key)) {
     throw new BadRequestError('Idempotency-Key must be 1–128 characters of letters, digits and _ . : -');
   }
-  const { tenantId, kind, subject } = c.var.principal;
+  const { tenantId, kind, subject, role, organisationId } = c.var.principal;
   const body = await c.req.text();
   const requestHash = createHash('sha256')
     .update(`${c.req.method} ${c.req.path}\n${body}`)
     .digest('base64url');
-  const request = { tenantId, principalId: `${kind}:${subject}`, key, requestHash };
+  // Role and organisation first: neither holds a colon, so no subject can pose as another's.
+  const principalId = `${kind}:${role}:${organisationId ?? '-'}:${subject}`;
+  const request = { tenantId, principalId, key, requestHash };
   const recorded = await recordedResponse(c.var.config.db, request, c.var.config.now());
   if (recorded) return recorded;
   c.set('idempotency', request);

@@ -7,6 +7,7 @@ import type { Permission } from '@polku/auth';
 import { schemas } from '@polku/domain';
 import * as z from 'zod';
 import { requires, rolesFor } from './authenticate.ts';
+import { idempotency } from './idempotency.ts';
 
 export const problem = (description: string) => ({
   description,
@@ -66,7 +67,8 @@ export function route<const S extends Spec>(spec: S) {
     tags: [tag],
     description: `${config.description ?? ''}\n\nRoles: ${rolesFor(permission).join(', ')}.`.trim(),
     security: [{ bearer: [] }],
-    middleware: [requires(permission)] as const,
+    // Permission before replay: a stored response is shown only to a caller who may still make it.
+    middleware: [requires(permission), idempotency] as const,
     request: { ...config.request, ...(writes ? { headers } : {}) },
     responses: { ...config.responses, ...PROBLEMS, ...(writes ? WRITE_PROBLEMS : {}) } as S['responses'] &
       typeof PROBLEMS,
