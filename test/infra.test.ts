@@ -5,6 +5,8 @@
 import {
   addPolkuStacks,
   deploymentsFor,
+  esbuildOptions,
+  lambdaBundling,
   METRIC_SOURCE_FILTERS,
   PolkuStack,
   type StageName,
@@ -93,6 +95,19 @@ describe('the app', () => {
     expect(metadata?.cdk_nag, 'no stack-wide suppressions').toBeUndefined();
   });
 
+  it('runs every function of every stack on Node 24, the Node its bundle is built for', () => {
+    for (const stack of stacks) {
+      const functions = Object.entries(Template.fromStack(stack).findResources('AWS::Lambda::Function'));
+      expect(functions.length, stack.stackName).toBeGreaterThan(0);
+      const others = functions.filter(([, f]) => f.Properties.Runtime !== 'nodejs24.x');
+      expect(
+        others.map(([id, f]) => `${id}: ${f.Properties.Runtime}`),
+        stack.stackName,
+      ).toEqual([]);
+    }
+    expect([lambdaBundling.target, esbuildOptions.target]).toEqual(['node24', 'node24']);
+  });
+
   it('rejects an invalid stage configuration', () => {
     const staging = stageConfig('staging');
     expect(() => validateStages([{ ...staging, regions: [] }])).toThrow(/stage "staging" has no regions/);
@@ -150,14 +165,13 @@ describe('the table', () => {
 });
 
 describe('the API', () => {
-  it('runs the function on Node 22 arm64 with the table, secret and issuer in its environment', () => {
+  it('runs the function on arm64 with the table, secret and issuer in its environment', () => {
     const template = templateOf('staging');
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'polku/staging/platform',
       KmsKeyId: Match.anyValue(),
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       MemorySize: 1024,
@@ -242,12 +256,11 @@ describe('the API', () => {
 });
 
 describe('the webhook dispatcher', () => {
-  it('runs on Node 22 arm64 with the table and the platform secret, long enough for one attempt per endpoint', () => {
+  it('runs on arm64 with the table and the platform secret, long enough for one attempt per endpoint', () => {
     const template = templateOf('staging');
     const id = logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherFunction');
     expect(template.findResources('AWS::Lambda::Function')[id]).toMatchObject({
       Properties: {
-        Runtime: 'nodejs22.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         Timeout: 30,
@@ -296,7 +309,6 @@ describe('the webhook dispatcher', () => {
       const sweeper = logicalId(template, 'AWS::Lambda::Function', 'WebhookDispatcherRetrySweeper');
       expect(template.findResources('AWS::Lambda::Function')[sweeper]).toMatchObject({
         Properties: {
-          Runtime: 'nodejs22.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
           Environment: {
@@ -386,11 +398,10 @@ describe('the metrics projector', () => {
     dynamodb: { [image]: { entity: { S: entity }, tenantId: { S: 't1' } } },
   });
 
-  it('runs the projector and the jobs on Node 22 arm64 with the table and no platform secret', () => {
+  it('runs the projector and the jobs on arm64 with the table and no platform secret', () => {
     const template = templateOf('staging');
     const functions = template.findResources('AWS::Lambda::Function');
     const common = {
-      Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
       TracingConfig: { Mode: 'Active' },

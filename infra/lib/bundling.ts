@@ -3,6 +3,7 @@
  * `pnpm bundle:size` runs esbuild with `esbuildOptions`, so the measured bundle is the deployed one.
  */
 import { fileURLToPath } from 'node:url';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
@@ -16,8 +17,12 @@ export const functionEntries = {
 
 export type FunctionName = keyof typeof functionEntries;
 
-/** Must match the Lambda runtime (NODEJS_22_X). */
-export const nodeTarget = 'node22';
+/**
+ * The Node every function runs on, and the one esbuild builds for: they move together, and with
+ * `engines.node` in package.json (the Node the tests, `pnpm dev` and the benchmarks run on).
+ */
+export const lambdaRuntime = Runtime.NODEJS_24_X;
+export const nodeTarget = 'node24';
 
 /** ESM output has no `require`; some CommonJS dependencies (parts of the AWS SDK) still call it. */
 export const esmRequireBanner =

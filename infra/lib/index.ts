@@ -13,6 +13,7 @@ export {
   type FunctionName,
   functionEntries,
   lambdaBundling,
+  lambdaRuntime,
   nodeTarget,
 } from './bundling.ts';
 export {

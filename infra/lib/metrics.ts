@@ -10,21 +10,14 @@ import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import {
-  Architecture,
-  FilterCriteria,
-  FilterRule,
-  Runtime,
-  StartingPosition,
-  Tracing,
-} from 'aws-cdk-lib/aws-lambda';
+import { Architecture, FilterCriteria, FilterRule, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC_SOURCE_ENTITIES } from '../../functions/api/src/metrics/stream.ts';
-import { lambdaBundling } from './bundling.ts';
+import { lambdaBundling, lambdaRuntime } from './bundling.ts';
 import { grantFieldKey } from './field-key.ts';
 
 /** The metrics handlers: name → entry file exporting `handler` (bundled like `functionEntries`). */
@@ -78,7 +71,7 @@ export class MetricsProjector extends Construct {
     this.function = new NodejsFunction(this, 'Projector', {
       entry: metricsFunctionEntries.metricsProjector,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: 512,
       // A programme moved to another funding project recounts everyone enrolled in it in one batch.
@@ -109,7 +102,7 @@ export class MetricsProjector extends Construct {
     this.jobs = new NodejsFunction(this, 'Jobs', {
       entry: metricsFunctionEntries.metricsJobs,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       // The reconciliation holds a whole tenant's participant facts in memory.
       memorySize: 1024,

@@ -19,7 +19,6 @@ import {
   type IFunction,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsVersions,
-  Runtime,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -30,7 +29,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { Deployment } from '../config/stages.ts';
 import { Alarms } from './alarms.ts';
-import { functionEntries, lambdaBundling } from './bundling.ts';
+import { functionEntries, lambdaBundling, lambdaRuntime } from './bundling.ts';
 import { MetricsProjector } from './metrics.ts';
 import { polkuTable } from './table.ts';
 import { TenantIsolation } from './tenant-isolation.ts';
@@ -82,7 +81,7 @@ export class PolkuStack extends Stack {
     const api = new NodejsFunction(this, 'ApiFunction', {
       entry: functionEntries.api,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(10),
@@ -122,7 +121,7 @@ export class PolkuStack extends Stack {
     const docs = new NodejsFunction(this, 'DocsFunction', {
       entry: functionEntries.docs,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(5),
@@ -246,12 +245,6 @@ function acceptNagFindings(resources: {
   NagSuppressions.addResourceSuppressions(
     [...functions],
     [
-      {
-        id: 'AwsSolutions-L1',
-        reason:
-          'Node 22 is pinned on purpose: esbuild targets node22 (nodeTarget in bundling.ts) and the tests run ' +
-          'on it; the runtime moves together with the bundle target, deliberately, not whenever AWS adds one.',
-      },
       {
         id: 'AwsSolutions-IAM4',
         appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],

@@ -14,7 +14,6 @@ import {
   FilterRule,
   ParamsAndSecretsLayerVersion,
   ParamsAndSecretsVersions,
-  Runtime,
   StartingPosition,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
@@ -24,7 +23,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { functionEntries, lambdaBundling } from './bundling.ts';
+import { functionEntries, lambdaBundling, lambdaRuntime } from './bundling.ts';
 
 export interface WebhookDispatcherProps {
   readonly table: TableV2;
@@ -60,7 +59,7 @@ export class WebhookDispatcher extends Construct {
     this.function = new NodejsFunction(this, 'Function', {
       entry: functionEntries.webhookDispatcher,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: 512,
       // The slowest batch: one attempt of at most 5 s per endpoint, concurrently; retries are the sweeper's.
@@ -82,7 +81,7 @@ export class WebhookDispatcher extends Construct {
     this.retrySweeper = new NodejsFunction(this, 'RetrySweeper', {
       entry: functionEntries.webhookRetrySweeper,
       handler: 'handler',
-      runtime: Runtime.NODEJS_22_X,
+      runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
       memorySize: 512,
       // Runs overlap safely (each retry is claimed before it is sent); a long backlog takes a few runs.

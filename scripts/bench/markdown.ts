@@ -1,4 +1,5 @@
 /** The benchmark report: the tables printed to the terminal, and the same tables with their reading in markdown. */
+import { lambdaRuntime } from '../../infra/lib/bundling.ts';
 import type { BundleSize } from './bundles.ts';
 import type { ColdRun } from './cold-start.ts';
 import { ms, percentile, ratio, table } from './report.ts';
@@ -319,7 +320,7 @@ rotate through the variants so each sees the same machine noise; one discarded r
 Not measured here: in AWS the API also assumes a tenant-scoped role through STS on a tenant's first
 request per instance (\`tenantAccessFromEnv()\`); locally there is no \`POLKU_TENANT_ROLE_ARN\`, so it is
 skipped. That is one more network round trip (one signed AssumeRole request) in AWS's cold start
-that the floor does not make. The local Node is ${process.version}; Lambda runs Node 22 on arm64.
+that the floor does not make. The local Node is ${process.version}; Lambda runs \`${lambdaRuntime.name}\` on arm64.
 
 A cold instance's first participant read makes ${results.coldCalls.length} DynamoDB calls
 (${results.coldCalls.join(', ')}), the floor one: the token's tenant and client status are read once
@@ -345,7 +346,7 @@ ${coldProfile.join('\n')}
   lazily or register routes without constructing their OpenAPI metadata at runtime (the document is
   generated at build time already); read the tenant and client status concurrently with the request's
   own first read rather than before it; ship a V8 compile cache with the
-  bundle (\`module.enableCompileCache\` on Node 22) and measure on Lambda itself.
+  bundle (\`module.enableCompileCache\`) and measure on Lambda itself.
 
 ${warmSection.join('\n')}
 
