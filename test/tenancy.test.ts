@@ -99,14 +99,30 @@ describe('signing up', () => {
     });
   });
 
-  it('refuses a business id that has already signed up, writing nothing, not even a rate counter', async () => {
+  it("refuses a business id that has already signed up, writing nothing but the address's attempt", async () => {
     const body = signupBody();
     expect((await signup(body)).status).toBe(201);
     const before = await scanTable(harness);
     const again = await signup({ ...body, name: 'Someone else' });
     expect(again.status).toBe(409);
     expect(again.body.type).toBe('https://polku.fi/problems/business-id-taken');
-    expect(await scanTable(harness)).toEqual(before);
+    const written = (await scanTable(harness)).filter(
+      (item) => !before.some((old) => old.PK === item.PK && old.SK === item.SK),
+    );
+    expect(written.map((item) => item.entity)).toEqual(['rate-counter']);
+    expect(String(written[0]!.PK)).toContain('signup-address');
+  });
+
+  it('tells nobody past the address limit which business ids have signed up: 429 comes first', async () => {
+    const taken = signupBody();
+    expect((await signup(taken)).status).toBe(201);
+    const address = '203.0.113.50';
+    for (let i = 0; i < 5; i++) expect((await signup(signupBody(), address)).status).toBe(201);
+    const probes = [taken, signupBody()].map((body) => signup({ ...body, name: 'Probe' }, address));
+    for (const probe of await Promise.all(probes)) {
+      expect(probe.status).toBe(429);
+      expect(probe.body.type).toBe('https://polku.fi/problems/too-many-requests');
+    }
   });
 
   it.each([

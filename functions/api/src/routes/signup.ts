@@ -9,7 +9,13 @@ import { isIPv6 } from 'node:net';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { generateSecret, hashSecret } from '@polku/auth';
 import { schemas, TooManyRequestsError } from '@polku/domain';
-import { assertBusinessIdFree, createTenant, newClient, spendRateLimit } from '@polku/storage';
+import {
+  assertBusinessIdFree,
+  createTenant,
+  newClient,
+  type RateLimit,
+  spendRateLimit,
+} from '@polku/storage';
 import * as z from 'zod';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { json, jsonBody, problem, publicRoute } from '../http/route.ts';
@@ -55,23 +61,22 @@ export function signupSource(address: string | undefined): string {
 }
 
 /**
- * A business id already taken is refused before anything is counted or written; then one attempt is
- * counted per source and per business id, in that order, so a request refused for its source
- * does not use up the business id's allowance.
+ * One attempt is counted per source first, so past its limit nothing more is answered, not even
+ * whether a business id is taken (an oracle of who the tenants are); then a business id already
+ * taken is refused; then the attempt is counted per business id, so a request refused for its
+ * source or as taken does not use up the business id's allowance.
  */
 async function admitSignup(c: AppContext, businessId: string): Promise<void> {
   const { db, signupLimits, now } = c.var.config;
-  await assertBusinessIdFree(db, businessId);
-  const limits = [
-    [signupLimits.perAddress, signupSource(c.var.config.sourceAddress(c))],
-    [signupLimits.perBusinessId, businessId],
-  ] as const;
-  for (const [limit, subject] of limits) {
+  const spend = async (limit: RateLimit, subject: string) => {
     const wait = await spendRateLimit(db, limit, subject, now());
     if (wait !== undefined) {
       throw new TooManyRequestsError('Too many signups from here or for this business id; try later', wait);
     }
-  }
+  };
+  await spend(signupLimits.perAddress, signupSource(c.var.config.sourceAddress(c)));
+  await assertBusinessIdFree(db, businessId);
+  await spend(signupLimits.perBusinessId, businessId);
 }
 
 export function registerSignup(app: OpenAPIHono<AppEnv>) {
