@@ -40,6 +40,7 @@ interface Event {
   action: string;
   actor: { kind: string; id: string; role: string; organisationId?: string };
   requestId: string;
+  clientRequestId?: string;
 }
 
 beforeAll(async () => {
@@ -108,6 +109,30 @@ function passThrough() {
 }
 
 describe('what leaves an event', () => {
+  it("keeps a client's X-Request-Id beside Polku's own, so two requests never share an id in the trail", async () => {
+    const participant = await created(coach, '/v1/participants', participantBody());
+    const headers = { 'X-Request-Id': 'case-system-42' };
+    const reads = [
+      await coach('GET', `/v1/participants/${participant.id}`, { headers }),
+      await coach('GET', `/v1/participants/${participant.id}`, { headers }),
+      await coach('GET', `/v1/participants/${participant.id}`, {
+        headers: { 'X-Request-Id': 'x'.repeat(129) },
+      }),
+      await coach('GET', `/v1/participants/${participant.id}`, { headers: { 'X-Request-Id': 'a b\u0007' } }),
+    ];
+    const events = (await allEvents(admin, `participantId=${participant.id}`)).slice(0, 4).reverse();
+    expect(events.map((event) => event.requestId)).toEqual(
+      reads.map((read) => read.headers.get('x-request-id')),
+    );
+    expect(new Set(events.map((event) => event.requestId)).size).toBe(4);
+    expect(events.map((event) => event.clientRequestId)).toEqual([
+      'case-system-42',
+      'case-system-42',
+      undefined,
+      undefined,
+    ]);
+  });
+
   it("a coach reading a participant leaves an event naming the coach's client, role, the participant, the action, the time and the request id", async () => {
     const participant = await created(coach, '/v1/participants', participantBody());
     const before = new Date().toISOString();

@@ -5,7 +5,6 @@ import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from '@pol
 import { IdempotencyRecordExists } from '@polku/storage';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
 import type { AppConfig } from './config.ts';
 import { StatusCache } from './http/access.ts';
 import { authenticate, scopeToTenant } from './http/authenticate.ts';
@@ -36,6 +35,8 @@ import { sourceMapped } from './stack-trace.ts';
 
 export const API_VERSION = '1.0.0';
 const PUBLIC_V1 = new Set(['/v1/oauth/token', '/v1/openapi.json', '/v1/signup']);
+/** What a client's own X-Request-Id may be to be kept beside ours: bounded, and safe in a log line. */
+const CLIENT_REQUEST_ID = /^[\w.:=-]{1,128}$/;
 
 /** Adds GET /v1/openapi.json and GET /docs (app.ts); the Lambda leaves them to the docs function. */
 export type DocsRoutes = (app: OpenAPIHono<AppEnv>) => void;
@@ -52,8 +53,11 @@ export function createApi(config: AppConfig, docs?: DocsRoutes) {
   });
 
   const statuses = new StatusCache(config);
-  app.use(requestId({ headerName: 'X-Request-Id', limitLength: 128 }));
   app.use(async (c, next) => {
+    // Ours, so no two requests share one in the audit trail; a client's own is kept apart from it.
+    c.set('requestId', crypto.randomUUID());
+    const given = c.req.header('X-Request-Id');
+    c.set('clientRequestId', given !== undefined && CLIENT_REQUEST_ID.test(given) ? given : undefined);
     c.set('config', config);
     c.set('statuses', statuses);
     const started = performance.now();
@@ -66,6 +70,7 @@ export function createApi(config: AppConfig, docs?: DocsRoutes) {
       level: c.res.status >= 500 ? 'error' : 'info',
       msg: 'request',
       requestId: c.var.requestId,
+      clientRequestId: c.var.clientRequestId,
       tenantId: c.var.principal?.tenantId,
       role: c.var.principal?.role,
       method: c.req.method,

@@ -20,6 +20,8 @@ export type AuditFilter = { participantId: string } | { actorKind: AuditActor['k
 export interface AuditSource {
   actor: AuditActor;
   requestId: string;
+  /** The caller's own request id, if it sent one. */
+  clientRequestId?: string | undefined;
   at: Date;
 }
 
@@ -43,6 +45,7 @@ export function newAuditEvents(
     action,
     actor: source.actor,
     requestId: source.requestId,
+    ...(source.clientRequestId ? { clientRequestId: source.clientRequestId } : {}),
   }));
 }
 

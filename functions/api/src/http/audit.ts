@@ -22,6 +22,7 @@ export function sourceOf(c: AppContext): AuditSource {
   return {
     actor: { kind, id: subject, role, ...(organisationId ? { organisationId } : {}) },
     requestId: c.var.requestId,
+    ...(c.var.clientRequestId ? { clientRequestId: c.var.clientRequestId } : {}),
     at: c.var.config.now(),
   };
 }

@@ -65,7 +65,13 @@ export const AuditEvent = z
     participantId: Id,
     action: z.enum(AUDIT_ACTIONS),
     actor: AuditActor,
-    requestId: z.string(),
+    requestId: z.string().meta({ description: "Polku's id of the request, unique per request." }),
+    clientRequestId: z
+      .string()
+      .optional()
+      .meta({
+        description: 'The X-Request-Id the caller sent, if any (up to 128 of A–Z a–z 0–9 _ . : = -).',
+      }),
   })
   .meta({ id: 'AuditEvent' });
 export type AuditEvent = z.infer<typeof AuditEvent>;
