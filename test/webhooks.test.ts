@@ -19,6 +19,7 @@ import {
 import { type StreamPoller, startStreamPoller } from '@polku/devstack';
 import {
   commit,
+  createWebhookEndpoint,
   type Db,
   type DomainEvent,
   type DomainEventType,
@@ -557,6 +558,55 @@ describe('registering an endpoint', () => {
     expect(
       list.body.items.filter((e: { organisationId: string }) => e.organisationId === foundation.id),
     ).toEqual([]);
+  });
+
+  it('refuses an address literal outside the public unicast space, naming it, even where loopback is allowed', async () => {
+    const foundation = await organisation('Kaukana Foundation');
+    for (const host of [
+      'fec0::1',
+      '::ffff:0:7f00:1',
+      '64:ff9b::a00:1',
+      '2002:a00:1::',
+      '2001:db8::1',
+      'fe80::1',
+      'ff02::1',
+      '::',
+    ]) {
+      const url = `https://[${host}]/hook`;
+      const response = await admin()('POST', '/v1/webhooks', {
+        body: { organisationId: foundation.id, url, eventTypes: ['referral.created'] },
+      });
+      expect(response.status, url).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(response.body.errors).toEqual([
+        { field: 'body.url', message: `must be on a public address: ${host} is not a public address` },
+      ]);
+    }
+    for (const url of ['https://100.64.0.1/hook', 'https://0.0.0.0/hook', 'https://240.0.0.1/hook']) {
+      const response = await admin()('POST', '/v1/webhooks', {
+        body: { organisationId: foundation.id, url, eventTypes: ['referral.created'] },
+      });
+      expect(response.status, url).toBe(400);
+    }
+  });
+
+  it('never connects to such a literal stored before the rule refused it, and does not retry', async () => {
+    for (const host of ['fec0::1', '::ffff:0:7f00:1']) {
+      const foundation = await organisation(`Vanha Foundation ${host}`);
+      // Written as an older Polku would have let it be registered.
+      const hook = await createWebhookEndpoint(harness.db, tenant.id, {
+        organisationId: foundation.id,
+        url: `https://[${host}]/hook`,
+        eventTypes: ['referral.created'],
+      });
+      const dispatcher = createDispatcher(harness.config);
+      await dispatcher.dispatch({ ...(await eventFor(foundation.id)), tenantId: tenant.id });
+      const { items } = await attemptsOf(hook.id, 1);
+      expect(items).toEqual([
+        expect.objectContaining({ outcome: 'failed', error: `refused: ${host} is not a public address` }),
+      ]);
+      expect(await retriesOf(hook.id)).toEqual([]);
+    }
   });
 
   it('never connects to a name that resolves to loopback where loopback is not allowed', async () => {

@@ -1,4 +1,10 @@
-export { mayConnectTo } from './key-set-fetch.ts';
+export {
+  AddressRefusedError,
+  guardedLookup,
+  mayConnectTo,
+  outboundUrlProblem,
+  refusedLiteral,
+} from './outbound.ts';
 export {
   PERSONAL_DATA,
   type PersonalData,

@@ -5,6 +5,7 @@
  * endpoint, newest first.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { outboundUrlProblem } from '@polku/auth';
 import { type FieldError, schemas, ValidationError } from '@polku/domain';
 import {
   createWebhookEndpoint,
@@ -24,14 +25,11 @@ import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
-import { refusedLiteral } from '../webhooks/delivery.ts';
 import { SIGNATURE_HEADER, signingSecretOf } from '../webhooks/signing.ts';
 
 const tag = 'Webhooks';
 const permission = 'webhooks:manage';
 const location = (endpoint: { id: string }) => `/v1/webhooks/${endpoint.id}`;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-const isLocalName = (host: string) => host === 'localhost' || host.endsWith('.localhost');
 
 type WithSecret = WebhookEndpoint & { signingSecret?: string };
 const withoutSecret = ({ signingSecret: _, ...endpoint }: WithSecret): WithSecret => endpoint;
@@ -41,27 +39,10 @@ const optionalBody = <T extends z.ZodType>(schema: T) => ({
   content: { 'application/json': { schema } },
 });
 
-/**
- * What the schema cannot see of a URL: https (http only on loopback where the deployment allows it),
- * no credentials, and not an address or name of the network behind Polku. A name is checked again
- * on every delivery, on the address it resolves to then.
- */
+/** What the schema cannot see of a URL: the outbound rule, which depends on the deployment. */
 function assertDeliverable(c: AppContext, url: string | undefined): void {
   if (url === undefined) return;
-  const allowLoopback = c.var.config.webhooks.allowLoopbackTargets;
-  const target = new URL(url);
-  let problem: string | undefined;
-  if (target.username || target.password) problem = 'must not carry credentials';
-  else if (target.protocol !== 'https:' && !(allowLoopback && LOOPBACK_HOSTS.has(target.hostname))) {
-    problem = allowLoopback
-      ? 'must be https (http only on localhost, 127.0.0.1 or [::1])'
-      : 'must be an https URL';
-  } else if (!allowLoopback && isLocalName(target.hostname)) {
-    problem = `must be on a public address: ${target.hostname} is not`;
-  } else {
-    const refused = refusedLiteral(target, allowLoopback);
-    if (refused) problem = `must be on a public address: ${refused}`;
-  }
+  const problem = outboundUrlProblem(url, c.var.config.webhooks.allowLoopbackTargets);
   if (problem) {
     const errors: FieldError[] = [{ field: 'body.url', message: problem }];
     throw new ValidationError('1 field(s) are not valid', errors);

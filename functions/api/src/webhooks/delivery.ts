@@ -1,14 +1,12 @@
 /**
- * One POST to a partner's URL, which a tenant chose: public addresses only (loopback only where
- * the deployment allows it), checked on the address actually connected to, so a name that resolves
- * to the network behind Polku is refused; no redirects; a time limit; at most 4 KB of the response
- * read, and nothing of it kept.
+ * One POST to a partner's URL, which a tenant chose: the addresses @polku/auth's outbound rule
+ * allows, checked on the address actually connected to, so a name that resolves to the network
+ * behind Polku is refused; no redirects; a time limit; at most 4 KB of the response read, and
+ * nothing of it kept.
  */
-import { type LookupAddress, lookup } from 'node:dns';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isIP } from 'node:net';
-import { mayConnectTo } from '@polku/auth';
+import { AddressRefusedError, guardedLookup, refusedLiteral } from '@polku/auth';
 
 const MAX_RESPONSE_BYTES = 4 * 1024;
 
@@ -27,39 +25,8 @@ export interface DeliveryResult {
   durationMs: number;
 }
 
-class AddressRefused extends Error {
-  override name = 'AddressRefused';
-}
-
-function guardedLookup(allowLoopback: boolean) {
-  return (
-    hostname: string,
-    options: { all?: boolean },
-    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
-  ) => {
-    lookup(hostname, { all: true }, (error, addresses) => {
-      if (error) return callback(error, '');
-      if (addresses.length === 0 || addresses.some((entry) => !mayConnectTo(entry.address, allowLoopback))) {
-        return callback(new AddressRefused(`${hostname} resolves to an address that is not public`), '');
-      }
-      if (options.all) return callback(null, addresses);
-      callback(null, addresses[0]!.address, addresses[0]!.family);
-    });
-  };
-}
-
-/**
- * Why an address literal in a URL is refused, or undefined for a name or a public address. A name
- * is checked on the addresses it resolves to when connecting.
- */
-export function refusedLiteral(url: URL, allowLoopback: boolean): string | undefined {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!isIP(host) || mayConnectTo(host, allowLoopback)) return undefined;
-  return `${host} is not a public address`;
-}
-
 function failureOf(error: unknown, timeoutMs: number): { error: string; refused?: boolean } {
-  if (error instanceof AddressRefused) return { error: `refused: ${error.message}`, refused: true };
+  if (error instanceof AddressRefusedError) return { error: `refused: ${error.message}`, refused: true };
   const name = (error as { name?: string }).name;
   if (name === 'AbortError' || name === 'TimeoutError') return { error: `timeout after ${timeoutMs} ms` };
   const code = (error as { code?: string }).code;
