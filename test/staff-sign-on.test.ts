@@ -165,6 +165,42 @@ describe('registering the identity provider', () => {
     expect(response.body.errors).toContainEqual({ field: 'body.jwksUri', message: 'must be an https URL' });
   });
 
+  it('refuses an issuer or JWKS URI the keys could never be fetched from: 400 naming the field and the address', async () => {
+    const strict = await createHarness();
+    const tenant = await createTestTenant(strict);
+    const token = await tenant.token('tenant_admin');
+    const idp = await newProvider();
+    const publicIssuer = { issuer: 'https://login.joensuu.example' };
+    const refused = {
+      'https://169.254.169.254/latest/meta-data/jwks.json': '169.254.169.254 is not a public address',
+      'https://10.0.0.1/jwks.json': '10.0.0.1 is not a public address',
+      'https://localhost:8443/jwks.json': 'localhost is not',
+      'https://[fec0::1]/jwks.json': 'fec0::1 is not a public address',
+      'https://[::ffff:0:7f00:1]/jwks.json': '::ffff:0:7f00:1 is not a public address',
+    };
+    for (const [url, why] of Object.entries(refused)) {
+      const message = `must be on a public address: ${why}`;
+      for (const [field, body] of [
+        ['body.jwksUri', registration(idp, { ...publicIssuer, jwksUri: url })],
+        ['body.issuer', registration(idp, { issuer: url, jwksUri: 'https://login.joensuu.example/jwks' })],
+      ] as const) {
+        const response = await call(strict, token, 'PUT', PATH, { body });
+        expect(response.status, `${field} ${url}`).toBe(400);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+        expect(response.body.errors).toEqual([{ field, message }]);
+      }
+    }
+    expect((await call(strict, token, 'GET', PATH)).status).toBe(404);
+
+    // Where loopback is allowed (local runs and tests), the private ranges stay refused.
+    const admin = (await createTestTenant(harness)).as('tenant_admin');
+    for (const jwksUri of ['https://169.254.169.254/jwks.json', 'http://10.0.0.1/jwks.json']) {
+      const response = await admin('PUT', PATH, { body: registration(idp, { jwksUri }) });
+      expect(response.status, jwksUri).toBe(400);
+      expect(response.body.errors.map((error: { field: string }) => error.field)).toEqual(['body.jwksUri']);
+    }
+  });
+
   it('refuses a malformed body with 400', async () => {
     const admin = (await createTestTenant(harness)).as('tenant_admin');
     const idp = await newProvider();

@@ -7,6 +7,7 @@
 import {
   KeySetUnavailableError,
   mappedRole,
+  outboundUrlProblem,
   type Principal,
   StaffTokenVerifier,
   TokenError,
@@ -19,7 +20,6 @@ import { ExpiringCache } from './expiring-cache.ts';
 
 const MAX_CACHE_SECONDS = 30;
 const MAX_URL_LENGTH = 1000;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 function urlOf(value: string): URL | undefined {
   try {
@@ -30,17 +30,13 @@ function urlOf(value: string): URL | undefined {
 }
 
 /**
- * Why a provider's issuer or JWKS URI is not acceptable, or undefined when it is: https, or http on
- * a loopback host where the deployment allows it (local runs and tests).
+ * Why a provider's issuer or JWKS URI is not acceptable, or undefined when it is: a URL Polku may
+ * connect to by the outbound rule (https, on a public address; http on loopback where the deployment
+ * allows it, for local runs and tests), at most 1000 characters (the issuer is a key).
  */
 export function providerUrlProblem(value: string, allowLoopbackHttp: boolean): string | undefined {
-  const url = urlOf(value);
-  if (!url || value.length > MAX_URL_LENGTH) return 'must be an https URL';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:' && allowLoopbackHttp && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
-  return allowLoopbackHttp
-    ? 'must be https (http only on localhost, 127.0.0.1 or [::1])'
-    : 'must be an https URL';
+  if (value.length > MAX_URL_LENGTH) return `must be at most ${MAX_URL_LENGTH} characters`;
+  return outboundUrlProblem(value, allowLoopbackHttp);
 }
 
 /** One per app (per config): its registration cache and its JWKS resolvers. */

@@ -33,7 +33,8 @@ const REGISTER =
   "role, and a partner mapping names the partner's organisation. A token that maps to no role is 403.\n\n" +
   'An issuer belongs to one tenant only: registering one that another tenant has is 409 ' +
   '`issuer-taken`. The first registration needs no If-Match (201); replacing it does (200). The issuer ' +
-  'and JWKS URI must be https.';
+  'and JWKS URI must be https on a public address: a private, loopback or other special-purpose address ' +
+  'literal, or `localhost`, is 400; a name is checked on the addresses it resolves to when the keys are fetched.';
 
 /** What the schema cannot see: URL rules that depend on the deployment, and partners' organisations. */
 async function assertRegistrable(c: AppContext, input: IdentityProviderFields): Promise<void> {
