@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createApp, createConfig } from '@polku/api';
 import { ensureTable, generateSecrets, startDynamoDbLocal } from '@polku/devstack';
+import { dayOf } from '@polku/domain';
 import { createDb } from '@polku/storage';
 import { keys } from '@polku/table';
 import { restProxyEvent } from '../test/support/api-gateway.ts';
@@ -94,7 +95,7 @@ try {
   });
   const coldCalls = api.tracer.take().map((sent) => sent.command.constructor.name.replace(/Command$/, ''));
 
-  const today10 = today.toISOString().slice(0, 10);
+  const today10 = dayOf(today);
   const operations: Operation[] = [
     {
       name: 'participant read',

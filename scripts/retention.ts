@@ -5,6 +5,7 @@
  * and erases nobody; `--as-of` runs as on another day.
  */
 import { parseArgs } from 'node:util';
+import { dayOf } from '@polku/domain';
 import { findTenant } from '@polku/storage';
 import { retentionJob } from '../functions/api/src/retention-job.ts';
 import { STACK_OPTIONS, stackDb } from './stack-db.ts';
@@ -28,7 +29,7 @@ if (asOf !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(asOf)) fail(`--as-of ${asO
 const now = asOf ? new Date(`${asOf}T12:00:00Z`) : new Date();
 if (Number.isNaN(now.getTime())) fail(`--as-of ${asOf} is not a date`);
 // Erasing as on a later day erases people not yet due: only a dry run may look ahead.
-if (asOf && asOf > new Date().toISOString().slice(0, 10) && !values['dry-run'])
+if (asOf && asOf > dayOf(new Date()) && !values['dry-run'])
   fail(`--as-of ${asOf} is in the future: add --dry-run to see who would be due then`);
 
 const { db, where } = await stackDb(values, fail);
@@ -53,7 +54,7 @@ try {
   }
   out(
     dryRun
-      ? `${result.due} due on ${now.toISOString().slice(0, 10)} in ${result.tenants} tenant(s) of ${where} (dry run: nobody erased)`
+      ? `${result.due} due on ${dayOf(now)} in ${result.tenants} tenant(s) of ${where} (dry run: nobody erased)`
       : `${result.erased} erased, ${result.resumed} unfinished erasure(s) completed, in ${result.tenants} tenant(s) of ${where}`,
   );
   if (result.more) out('more are due than one run takes: run it again');

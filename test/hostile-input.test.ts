@@ -1080,6 +1080,64 @@ describe('hostile input on every route of the OpenAPI document', () => {
   });
 });
 
+/**
+ * Values at and past the edges of what a query parameter means: far-off and ancient months and
+ * dates, huge and negative numbers. Refusing one must cost about what answering a valid query costs.
+ */
+const EDGE_VALUES = [
+  '9999-12',
+  '0000-01',
+  '9999-12-31',
+  '0001-01-01',
+  '1000000-01',
+  '2000-01',
+  '2099-12-31',
+  '99999999999999999999',
+  '-99999999',
+  '1e308',
+];
+/** A request costing this many times its route's valid query, and at least the floor, is a lever. */
+const COST_RATIO = 20;
+const COST_FLOOR_MS = 50;
+
+/** The CPU time of this thread (the app runs in it; DynamoDB Local does not) while `work` runs. */
+async function cpuMsOf(work: () => Promise<void>): Promise<number> {
+  const before = process.threadCpuUsage();
+  await work();
+  const used = process.threadCpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+
+describe('requests that cost far more than their peers', () => {
+  it('no query value makes a request spend far more CPU than the same route with a valid query', async () => {
+    const levers: string[] = [];
+    let measured = 0;
+    for (const route of routesInOrder().filter((r) => r.method === 'GET' && queryParams(r).length > 0)) {
+      const role = rolesFor(route)[0];
+      const valid = validRequest(route, role, '');
+      const peers: number[] = [];
+      for (let i = 0; i < 3; i++) peers.push(await cpuMsOf(() => check(route, valid)));
+      const limit = Math.max(COST_RATIO * median(peers), COST_FLOOR_MS);
+      for (const name of queryParams(route).map((p) => p.name)) {
+        for (const value of EDGE_VALUES) {
+          const target = `${pathOf(route)}${queryString([...validQuery(route, (n) => n !== name), [name, value]])}`;
+          const request = { ...valid, label: `query ${name} = ${value}`, target };
+          const cost = await cpuMsOf(() => check(route, request));
+          measured++;
+          if (cost > limit)
+            levers.push(
+              `${describeRequest(route, request)}: ${cost.toFixed(0)} ms of CPU, its route's valid query ${median(peers).toFixed(1)} ms`,
+            );
+        }
+      }
+    }
+    expect(measured).toBeGreaterThan(100);
+    expect(levers).toEqual([]);
+  }, 120_000);
+});
+
 describe('prototype pollution', () => {
   it('left Object.prototype and the other built-in prototypes as they were', () => {
     // Meaningful only after the attack: the suite above must have sent its requests.

@@ -3,6 +3,7 @@
  * withdraws it when it falls through, every step kept in its history; the foundation the person was
  * referred to records what it saw; nobody else sees any of it.
  */
+import { dayOf } from '@polku/domain';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { created, outcomeBody, participantBody, partnerOf, smallGroupProgramme } from './support/fixtures.ts';
 import {
@@ -17,7 +18,7 @@ import {
 
 // Now, not a fixed day: the Idempotency-Key middleware judges a record's expiry by the wall clock.
 const clock = manualClock();
-const TODAY = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Helsinki' }).format(clock.now());
+const TODAY = dayOf(clock.now());
 const UNKNOWN = '01KAQ4T0Z8X2N5W7P9R3M6B1CD';
 let harness: Harness;
 let tenant: TestTenant;

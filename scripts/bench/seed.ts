@@ -6,6 +6,7 @@
  */
 import type { App, AppConfig } from '@polku/api';
 import { DEMO_TENANT_ID, seedDemo } from '@polku/devstack';
+import { dayOf, metrics } from '@polku/domain';
 import { projectEveryone } from '../../functions/api/src/metrics/reconcile.ts';
 
 type Json = Record<string, unknown> & { id: string; version: number };
@@ -39,8 +40,6 @@ export interface BenchTenant {
   /** An enrolment of the evening group: where an outcome is recorded. */
   enrolment: { id: string; participantId: string };
 }
-
-const DAY = 86_400_000;
 
 export async function seedBenchTenant(app: App, config: AppConfig, today: Date): Promise<BenchTenant> {
   const { credentials } = await seedDemo(app, config, undefined, today);
@@ -79,7 +78,7 @@ export async function seedBenchTenant(app: App, config: AppConfig, today: Date):
     return json;
   };
   const list = async (path: string) => (await call('GET', path)).items as Json[];
-  const date = (daysAgo: number) => new Date(today.getTime() - daysAgo * DAY).toISOString().slice(0, 10);
+  const date = (daysAgo: number) => metrics.addDays(dayOf(today), -daysAgo);
 
   const organisations = await list('/v1/organisations?limit=100');
   const named = (prefix: string) => organisations.find((o) => String(o.name).startsWith(prefix))!.id;

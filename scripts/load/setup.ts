@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hashSecret } from '@polku/auth';
-import { businessIdFrom, type SeededRandom } from '@polku/domain';
+import { businessIdFrom, dayOf, type SeededRandom } from '@polku/domain';
 import { createClient, createTenant, type Db } from '@polku/storage';
 import type { LoadClient, Reply } from './client.ts';
 import type { Group, Ledger, Participant, Programme, Tenant } from './world.ts';
@@ -49,7 +49,7 @@ export async function tokenOf(http: LoadClient, clientId: string, clientSecret: 
 
 /** Today and offsets from it as dates in Europe/Helsinki, the API's default calendar. */
 export function helsinkiDate(at: Date): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Helsinki' }).format(at);
+  return dayOf(at);
 }
 
 export function participantBody(r: SeededRandom, n: number) {

@@ -5,7 +5,7 @@
  */
 import type { App, AppConfig } from '@polku/api';
 import { generateSecret, hashSecret, verifySecretAmong } from '@polku/auth';
-import { PROGRAMME_TEMPLATES, type schemas } from '@polku/domain';
+import { dayOf, metrics, PROGRAMME_TEMPLATES, type schemas } from '@polku/domain';
 import {
   clientIdOf,
   createClient,
@@ -132,7 +132,7 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
     'group-small',
   );
 
-  const start = new Date(today.getTime() - 56 * 86_400_000).toISOString().slice(0, 10);
+  const start = metrics.addDays(dayOf(today), -56);
   for (let i = 0; i < 24; i++) {
     const participant = await post(
       '/v1/participants',
@@ -286,9 +286,8 @@ async function seedPastCohorts(
 ): Promise<void> {
   const post = (path: string, body: unknown, key: string, headers = {}) =>
     call(app, token, 'POST', path, body, { 'Idempotency-Key': `seed-${key}`, ...headers });
-  const daysAgo = (days: number) => new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
-  const plus = (date: string, days: number) =>
-    new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+  const daysAgo = (days: number) => metrics.addDays(dayOf(today), -days);
+  const plus = metrics.addDays;
   for (const [p, programme] of programmes.entries()) {
     const templateId = String(programme.templateId);
     const cohort = PAST_COHORTS[templateId];

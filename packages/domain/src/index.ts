@@ -1,4 +1,5 @@
 export { businessIdFrom, isValidBusinessId } from './business-id.ts';
+export { dayOf, dayOfValue, TENANT_TIME_ZONE } from './calendar.ts';
 export * from './enrolment-stages.ts';
 export * from './errors.ts';
 export { canonicalIdentityCode, isValidIdentityCode, parseIdentityCode } from './identity-code.ts';

@@ -7,7 +7,7 @@
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { metrics, type schemas } from '@polku/domain';
+import { dayOf, dayOfValue, metrics, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys, METRICS_DUE_SHARDS, PARTICIPANT_SHARDS } from '@polku/table';
 import { dataKeyFor } from './data-keys.ts';
 import type { Db } from './db.ts';
@@ -29,7 +29,7 @@ const MAX_ATTEMPTS = 12;
 /** After a change off the stream, count the person again this much later: indexes may have lagged. */
 export const SETTLE_MS = 60_000;
 
-const today = (now: Date) => now.toISOString().slice(0, 10);
+const today = (now: Date) => dayOf(now);
 
 // ---------------------------------------------------------------------------------------------
 // Raw records of one participant
@@ -75,7 +75,7 @@ function factsOf(participantId: string, records: PersonRecords): metrics.Partici
       sessionId: String(item.sessionId),
       programmeId: String(item.programmeId),
       groupId: (item.groupId as string | null | undefined) ?? null,
-      date: String(item.startsAt ?? String(item.GSI1SK).split('#')[0]).slice(0, 10),
+      date: dayOfValue(String(item.startsAt ?? String(item.GSI1SK).split('#')[0])),
       status: item.status as metrics.AttendanceFacts['status'],
     })),
     referrals: referrals.map((item) => {
@@ -84,8 +84,8 @@ function factsOf(participantId: string, records: PersonRecords): metrics.Partici
       return {
         id: String(item.id),
         fromOrganisationId: String(item.fromOrganisationId),
-        sentOn: String(item.createdAt).slice(0, 10),
-        acceptedOn: accepted ? accepted.at.slice(0, 10) : null,
+        sentOn: dayOf(String(item.createdAt)),
+        acceptedOn: accepted ? dayOf(accepted.at) : null,
         status: String(item.status),
       };
     }),
@@ -115,7 +115,9 @@ const DAY = /^\d{4}-\d{2}-\d{2}/;
 export function lastActiveOn(records: PersonRecords): string {
   let last = '0000-00-00';
   const consider = (value: unknown) => {
-    if (typeof value === 'string' && DAY.test(value) && value.slice(0, 10) > last) last = value.slice(0, 10);
+    if (typeof value !== 'string' || !DAY.test(value)) return;
+    const day = dayOfValue(value);
+    if (day > last) last = day;
   };
   const { participant, enrolments, outcomes, attendance, milestones, referrals, consents, meetings } =
     records;

@@ -4,7 +4,13 @@
  * retention index (one key query a page); each is checked against their records before erasure,
  * as the index may lag a change by seconds and an erasure cannot be undone.
  */
-import { DEFAULT_RETENTION_YEARS, NotFoundError, retentionCutoff, retentionDueOn } from '@polku/domain';
+import {
+  DEFAULT_RETENTION_YEARS,
+  dayOf,
+  NotFoundError,
+  retentionCutoff,
+  retentionDueOn,
+} from '@polku/domain';
 import { keys } from '@polku/table';
 import type { Db } from './db.ts';
 import { RETENTION_ACTOR, runErasure, startErasure, unfinishedErasures } from './erasure.ts';
@@ -75,7 +81,7 @@ export async function runRetention(
 ): Promise<RetentionRun> {
   const { now } = options;
   const limit = options.limit ?? RETENTION_BATCH;
-  const asOf = now.toISOString().slice(0, 10);
+  const asOf = dayOf(now);
   const tenant = await getTenant(db, tenantId);
   const retentionYears = tenant.retentionYears ?? DEFAULT_RETENTION_YEARS;
   const { items: due, lastKey } = await dueForErasure(db, tenantId, asOf, retentionYears, { limit });

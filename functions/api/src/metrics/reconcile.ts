@@ -7,7 +7,7 @@
  * Erased people's counts stay in the buckets without their records: the erased account (and the
  * frozen ledger of anyone being erased right now) says how much, so both checks account for it.
  */
-import { metrics } from '@polku/domain';
+import { dayOf, metrics } from '@polku/domain';
 import { type Db, listTenants, metricsStore, queryAll } from '@polku/storage';
 import { collections } from '@polku/table';
 
@@ -30,7 +30,7 @@ export interface Reconciliation {
 }
 
 export async function reconcileTenant(db: Db, tenantId: string, now: Date): Promise<Reconciliation> {
-  const asOf = now.toISOString().slice(0, 10);
+  const asOf = dayOf(now);
   const people: metrics.ParticipantFacts[] = [];
   const beingErased = new Map<string, Map<string, metrics.Counters>>();
   await forEachParticipant(db, tenantId, async (participantId) => {

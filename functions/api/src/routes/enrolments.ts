@@ -18,15 +18,11 @@ import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
+import { today } from '../http/today.ts';
 
 const tag = 'Enrolments';
 const location = (e: { id: string }) => `/v1/enrolments/${e.id}`;
 const ofEnrolment = (e: Enrolment) => [e.participantId];
-
-/** Today's date in Finland, the default effective date of a stage. */
-export function today(c: AppContext): string {
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Helsinki' }).format(c.var.config.now());
-}
 
 export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
   app.openapi(

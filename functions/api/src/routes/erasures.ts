@@ -3,7 +3,7 @@
  * done. The erasure runs in the request; a retry of a request cut short resumes it.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { DEFAULT_RETENTION_YEARS, schemas } from '@polku/domain';
+import { DEFAULT_RETENTION_YEARS, dayOf, schemas } from '@polku/domain';
 import { dueForErasure, getTenant, listErasures, runErasure, startErasure } from '@polku/storage';
 import { sourceOf } from '../http/audit.ts';
 import type { AppEnv } from '../http/env.ts';
@@ -65,7 +65,7 @@ export function registerErasures(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { db, now } = c.var.config;
       const tenantId = c.var.principal.tenantId;
-      const asOf = now().toISOString().slice(0, 10);
+      const asOf = dayOf(now());
       const tenant = await getTenant(db, tenantId);
       const retentionYears = tenant.retentionYears ?? DEFAULT_RETENTION_YEARS;
       // The cursor holds the day: a page read tomorrow does not go on from today's.

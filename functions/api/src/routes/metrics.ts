@@ -21,12 +21,11 @@ import type { AppContext, AppEnv } from '../http/env.ts';
 import { etagOf, expectedVersion } from '../http/etag.ts';
 import { readCursor, writeCursor } from '../http/paging.ts';
 import { json, jsonBody, route } from '../http/route.ts';
+import { today } from '../http/today.ts';
 
 /** Roles that see exact figures; everyone else (analysts) sees small counts withheld. */
 const EXACT: readonly Role[] = ['tenant_admin', 'coach'];
 const MAX_MONTHS = 120;
-
-const todayOf = (c: AppContext) => c.var.config.now().toISOString().slice(0, 10);
 
 /** A `from`/`to` query value as a month; a date must sit on the month's boundary. */
 function monthOf(value: string, end: 'from' | 'to'): string {
@@ -48,12 +47,12 @@ function periodOf(from: string | undefined, to: string | undefined, defaults: { 
         ? defaults.from
         : metrics.addMonths(last, -11)
       : monthOf(from, 'from');
-  if (first > last) {
+  if (metrics.monthIndex(first) > metrics.monthIndex(last)) {
     throw new ValidationError('the period ends before it starts', [
       { field: 'query.to', message: 'to must not be before from' },
     ]);
   }
-  if (metrics.monthsFrom(first, last).length > MAX_MONTHS) {
+  if (metrics.monthCount(first, last) > MAX_MONTHS) {
     throw new ValidationError(`a period is at most ${MAX_MONTHS} months`, [
       { field: 'query.from', message: `at most ${MAX_MONTHS} months before to` },
     ]);
@@ -126,10 +125,10 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const query = c.req.valid('query');
-      const today = todayOf(c);
+      const asOf = today(c);
       const period = periodOf(query.from, query.to, {
-        from: metrics.addMonths(today.slice(0, 7), -11),
-        to: today.slice(0, 7),
+        from: metrics.addMonths(asOf.slice(0, 7), -11),
+        to: asOf.slice(0, 7),
       });
       const [scope, k] = await Promise.all([scopeOf(c, query.scope, query.id), thresholdOf(c)]);
       const { buckets } = await readBuckets(
@@ -149,7 +148,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
         {
           scope: { kind: query.scope, id: query.id ?? null },
           ...period,
-          asOf: today,
+          asOf,
           suppression: { threshold: k, applied },
           ...cells,
         },
@@ -213,7 +212,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
         {
           fundingProject: { id: projectId, code: String(project.code), name: String(project.name) },
           ...period,
-          asOf: todayOf(c),
+          asOf: today(c),
           suppression: { threshold: k, applied },
           ...report,
         },
@@ -237,7 +236,7 @@ export function registerMetrics(app: OpenAPIHono<AppEnv>) {
       responses: { 200: json(schemas.page(schemas.FollowUp, 'FollowUpPage'), 'A page of follow-ups') },
     }),
     async (c) => {
-      const { 'due-before': dueBefore = todayOf(c), coachId, ...query } = c.req.valid('query');
+      const { 'due-before': dueBefore = today(c), coachId, ...query } = c.req.valid('query');
       const filters = { dueBefore, coachId };
       const page = await listFollowUps(c.var.config.db, c.var.principal.tenantId, filters, {
         limit: query.limit,

@@ -31,7 +31,7 @@ import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
-import { today } from './enrolments.ts';
+import { today } from '../http/today.ts';
 
 const tag = 'Network meetings';
 const ofMeeting = (m: { participantId: string }) => [m.participantId];

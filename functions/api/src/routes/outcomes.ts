@@ -22,7 +22,7 @@ import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
-import { today } from './enrolments.ts';
+import { today } from '../http/today.ts';
 import { actorOf, assertWorksWith, isStaff } from './referrals.ts';
 
 const tag = 'Outcomes';

@@ -28,7 +28,7 @@ import {
   seesSensitiveDataOf,
   seesSensitiveDataOfNew,
 } from '../http/sensitive-data.ts';
-import { today } from './enrolments.ts';
+import { today } from '../http/today.ts';
 
 const tag = 'Participants';
 const ofParticipant = (p: Participant) => [p.id];

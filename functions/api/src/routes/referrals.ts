@@ -42,7 +42,7 @@ import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
 import { json, jsonBody, route } from '../http/route.ts';
-import { today } from './enrolments.ts';
+import { today } from '../http/today.ts';
 
 const tag = 'Referrals';
 const location = (r: { id: string }) => `/v1/referrals/${r.id}`;

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
+  dayOf,
   holdsSeat,
   isExit,
   newId,
@@ -74,7 +75,7 @@ function sessionFields(input: SessionFields, startsAt: string, scheduleId: strin
 async function expectedParticipants(db: Db, tenantId: string, session: Session): Promise<Set<string>> {
   if (!session.groupId) return new Set(session.participantIds);
   const members = await enrolmentsOfGroup(db, tenantId, session.groupId);
-  const day = session.startsAt.slice(0, 10);
+  const day = dayOf(session.startsAt);
   return new Set(
     members
       .filter(

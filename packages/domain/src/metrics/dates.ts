@@ -13,17 +13,33 @@ export function daysBetween(from: string, to: string): number {
 
 export const monthOf = (date: string): string => date.slice(0, 7);
 
-export function addMonths(month: string, months: number): string {
-  const [year, monthNumber] = month.split('-').map(Number) as [number, number];
-  const index = year * 12 + (monthNumber - 1) + months;
-  return `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+/** A month as a number that orders and subtracts as months do: `YYYY-MM` → year × 12 + month − 1. */
+export function monthIndex(month: string): number {
+  return Number(month.slice(0, 4)) * 12 + Number(month.slice(5, 7)) - 1;
 }
+
+const monthAt = (index: number): string =>
+  `${String(Math.floor(index / 12)).padStart(4, '0')}-${String((index % 12) + 1).padStart(2, '0')}`;
+
+export function addMonths(month: string, months: number): string {
+  return monthAt(monthIndex(month) + months);
+}
+
+/** How many months from `from` to `to`, both included (0 when `to` is before `from`). */
+export function monthCount(from: string, to: string): number {
+  return Math.max(0, monthIndex(to) - monthIndex(from) + 1);
+}
+
+/** The most months monthsFrom lists: a caller's period is bounded long before this. */
+const MONTHS_LISTED_AT_MOST = 1200;
 
 /** Every month from `from` to `to`, both included. */
 export function monthsFrom(from: string, to: string): string[] {
-  const months: string[] = [];
-  for (let month = from; month <= to; month = addMonths(month, 1)) months.push(month);
-  return months;
+  const count = monthCount(from, to);
+  // Arithmetic first: a far-off `to` must not cost a loop of a million steps before it is refused.
+  if (count > MONTHS_LISTED_AT_MOST) throw new RangeError(`${count} months is more than a period can have`);
+  const first = monthIndex(from);
+  return Array.from({ length: count }, (_, i) => monthAt(first + i));
 }
 
 export const firstDayOf = (month: string): string => `${month}-01`;

@@ -5,7 +5,11 @@ export const Id = z
   .string()
   .regex(ID_PATTERN, 'must be a ULID')
   .meta({ example: '01KAQ4T0Z8X2N5W7P9R3M6B1CD' });
-export const IsoDate = z.iso.date('must be a date YYYY-MM-DD').meta({ example: '2026-09-01' });
+/** Any date Polku keeps (a birth date, a consent's expiry): bounded, so no loop over days can run away. */
+export const IsoDate = z.iso
+  .date('must be a date YYYY-MM-DD')
+  .refine((date) => date >= '1900-01-01' && date <= '2199-12-31', 'must be a date from 1900 to 2199')
+  .meta({ example: '2026-09-01' });
 /** The date of something that happens in a service (a start, an exit, an outcome): 2000–2099. */
 export const EventDate = IsoDate.refine(
   (date) => date >= '2000-01-01' && date <= '2099-12-31',

@@ -5,10 +5,13 @@ import { FIGURES, type FigureName } from '../metrics/figures.ts';
 import { MAX_RETENTION_YEARS, MIN_RETENTION_YEARS } from '../retention.ts';
 import { Id, IsoDate } from './common.ts';
 
-/** A month `YYYY-MM`, or a date on a month boundary (the first for `from`, the last for `to`). */
+/**
+ * A month `YYYY-MM` from 2000 to 2099, the years events may be dated in, or a date on a month
+ * boundary (the first for `from`, the last for `to`).
+ */
 const Month = z
   .string()
-  .regex(/^\d{4}-(0[1-9]|1[0-2])(-\d{2})?$/, 'must be a month YYYY-MM')
+  .regex(/^20\d{2}-(0[1-9]|1[0-2])(-\d{2})?$/, 'must be a month YYYY-MM from 2000-01 to 2099-12')
   .meta({ example: '2026-01' });
 
 export const MetricsQuery = z.object({
