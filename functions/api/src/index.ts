@@ -4,6 +4,7 @@ export {
   type ConfigInput,
   createConfig,
   DEFAULT_SIGNUP_LIMITS,
+  DEFAULT_TOKEN_LIMITS,
   DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS,
   jsonLogger,
   loadPlatformSecrets,
@@ -11,10 +12,12 @@ export {
   type PlatformSecrets,
   type SignupLimits,
   type StaffSignOnSettings,
+  type TokenLimits,
   type WebhookSettings,
   webhookSettingsOf,
 } from './config.ts';
 export { serveLocally } from './local.ts';
+export { type ProjectorConfig, projectStreamRecords, runDueProjections } from './metrics/stream.ts';
 export {
   createDispatcher,
   type DispatchableEvent,

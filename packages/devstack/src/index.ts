@@ -14,5 +14,13 @@ export {
   loadOrCreateSecrets,
 } from './secrets.ts';
 export { DEMO_TENANT_ID, type DemoCredentials, type SeedResult, seedDemo } from './seed.ts';
+export {
+  type DevStack,
+  type DevStackOptions,
+  DUE_PROJECTIONS_INTERVAL_MS,
+  LOCAL_WEBHOOK_RETRY_SCHEDULE_MS,
+  SWEEP_INTERVAL_MS,
+  startDevStack,
+} from './stack.ts';
 export { type StreamPoller, type StreamPollerOptions, startStreamPoller } from './stream-poller.ts';
 export { ensureTable } from './table.ts';
