@@ -1,5 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ServiceUnavailableError } from '@polku/domain';
 import { type IndexId, indexes, type Key } from '@polku/table';
+import { backoff, UNPROCESSED_ATTEMPTS } from './backoff.ts';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import type { Item } from './item.ts';
@@ -91,33 +93,37 @@ export async function queryAll(db: Db, spec: QuerySpec, max = 1000): Promise<Ite
   return items;
 }
 
-/** The items at these keys (those that exist), 100 keys a call, unprocessed keys retried with backoff. */
+/** The items at these keys (those that exist), 100 keys a call. */
 export async function batchGet(
   db: Db,
   itemKeys: { PK: string; SK: string }[],
   consistent = true,
 ): Promise<Item[]> {
   const items: Item[] = [];
-  let pending: Record<string, unknown>[] = itemKeys;
-  for (let attempt = 0; pending.length > 0; attempt++) {
-    const chunk = pending.slice(0, 100);
-    pending = pending.slice(100);
+  for (let start = 0; start < itemKeys.length; start += 100) {
+    items.push(...(await batchGetChunk(db, itemKeys.slice(start, start + 100), consistent)));
+  }
+  return items;
+}
+
+/** One call's keys, what DynamoDB leaves unprocessed asked again with this chunk's own backoff. */
+async function batchGetChunk(db: Db, chunk: Record<string, unknown>[], consistent: boolean): Promise<Item[]> {
+  const items: Item[] = [];
+  const retry = backoff(UNPROCESSED_ATTEMPTS);
+  let pending = chunk;
+  for (;;) {
     try {
       const result = await db.doc.send(
         new BatchGetCommand({
-          RequestItems: { [db.tableName]: { Keys: chunk, ConsistentRead: consistent } },
+          RequestItems: { [db.tableName]: { Keys: pending, ConsistentRead: consistent } },
         }),
       );
       items.push(...(result.Responses?.[db.tableName] ?? []));
-      const unprocessed = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
-      if (unprocessed.length > 0) {
-        if (attempt > 10) throw new Error('DynamoDB left keys unprocessed after 10 retries');
-        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** Math.min(attempt, 6)));
-        pending = [...unprocessed, ...pending];
-      }
+      pending = result.UnprocessedKeys?.[db.tableName]?.Keys ?? [];
     } catch (error) {
       translate(error);
     }
+    if (pending.length === 0) return items;
+    if (!(await retry.wait())) throw new ServiceUnavailableError('The database is busy; retry shortly');
   }
-  return items;
 }
