@@ -36,6 +36,12 @@ export interface SignupLimits {
   perBusinessId: RateLimit;
 }
 
+/** Failed token requests: past either limit the token endpoint answers 429 before checking a secret. */
+export interface TokenLimits {
+  perAddress: RateLimit;
+  perClient: RateLimit;
+}
+
 export interface StaffSignOnSettings {
   /** Allow http:// JWKS URIs on loopback hosts (local runs and tests only). */
   allowLoopbackHttp: boolean;
@@ -88,6 +94,7 @@ export interface AppConfig {
   /** How long a tenant's or client's status is trusted before it is read again. */
   statusCacheSeconds: number;
   signupLimits: SignupLimits;
+  tokenLimits: TokenLimits;
   staffSignOn: StaffSignOnSettings;
   webhooks: WebhookSettings;
   /** The caller's network address, from the runtime (API Gateway's source IP, the socket locally). */
@@ -120,6 +127,7 @@ export interface ConfigInput {
   tokenTtlSeconds?: number;
   statusCacheSeconds?: number;
   signupLimits?: SignupLimits;
+  tokenLimits?: TokenLimits;
   staffSignOn?: Partial<StaffSignOnSettings>;
   webhooks?: Partial<Omit<WebhookSettings, 'key'>>;
   sourceAddress?: (c: Context) => string | undefined;
@@ -135,6 +143,15 @@ export interface ConfigInput {
 export const DEFAULT_SIGNUP_LIMITS: SignupLimits = {
   perAddress: { scope: 'signup-address', limit: 5, windowSeconds: 3600 },
   perBusinessId: { scope: 'signup-business-id', limit: 3, windowSeconds: 24 * 3600 },
+};
+
+/**
+ * Ten wrong secrets per client id and thirty per address in a quarter of an hour: a system with a
+ * stale secret notices long before, and a guesser gets about one try a minute.
+ */
+export const DEFAULT_TOKEN_LIMITS: TokenLimits = {
+  perAddress: { scope: 'token-failures-address', limit: 30, windowSeconds: 900 },
+  perClient: { scope: 'token-failures-client', limit: 10, windowSeconds: 900 },
 };
 
 export function jsonLogger(
@@ -221,6 +238,7 @@ export async function createConfig(input: ConfigInput): Promise<AppConfig> {
     maxBodyBytes: input.maxBodyBytes ?? 64 * 1024,
     statusCacheSeconds: input.statusCacheSeconds ?? 30,
     signupLimits: input.signupLimits ?? DEFAULT_SIGNUP_LIMITS,
+    tokenLimits: input.tokenLimits ?? DEFAULT_TOKEN_LIMITS,
     staffSignOn: { allowLoopbackHttp: false, jwksCooldownMs: 30_000, ...input.staffSignOn },
     webhooks: webhookSettingsOf(input.secrets, input.webhooks),
     sourceAddress: input.sourceAddress ?? (() => undefined),

@@ -83,7 +83,7 @@ export {
   programmes,
   updateGroup,
 } from './programmes.ts';
-export { type RateLimit, spendRateLimit } from './rate-limits.ts';
+export { countAttempt, type RateLimit, rateLimitWait, spendRateLimit } from './rate-limits.ts';
 export { getItem, type PageRequest, queryAll, queryPage } from './read.ts';
 export * from './referrals.ts';
 export { type Resource, recordsOf, type WriteOptions } from './repository.ts';

@@ -4,10 +4,10 @@ import { PLATFORM_TENANT, type Principal, verifySecretAmong } from '@polku/auth'
 import { ForbiddenError, ProblemError, TenantNotActiveError } from '@polku/domain';
 import { findClientCredentials, findTenant } from '@polku/storage';
 import * as z from 'zod';
-import type { AppConfig } from '../config.ts';
-import type { AppEnv } from '../http/env.ts';
+import type { AppContext, AppEnv } from '../http/env.ts';
 import { etagOf } from '../http/etag.ts';
-import { json, publicRoute, route } from '../http/route.ts';
+import { json, problem, publicRoute, route } from '../http/route.ts';
+import { asLongAsACheck, assertNotThrottled, countFailure, timedCheck } from '../http/token-throttle.ts';
 import { settingsOf } from './metrics.ts';
 
 class OAuthError extends ProblemError {
@@ -46,7 +46,9 @@ const tokenRoute = publicRoute({
   description:
     'RFC 6749 §4.4. Send `grant_type=client_credentials` as a form body with the client id and secret ' +
     'either in HTTP Basic authentication or as `client_id` and `client_secret` form fields. ' +
-    'Returns a short-lived ES256 JWT.',
+    'Returns a short-lived ES256 JWT. Failed attempts are counted per client id and per source address: ' +
+    'past 10 for a client id or 30 from an address in 15 minutes, the endpoint answers 429 with ' +
+    'Retry-After without checking the secret.',
   request: {
     body: { required: true, content: { 'application/x-www-form-urlencoded': { schema: TokenRequest } } },
   },
@@ -61,6 +63,7 @@ const tokenRoute = publicRoute({
       description: 'The tenant is not active',
       content: { 'application/problem+json': { schema: z.unknown() } },
     },
+    429: problem('Too many failed attempts for this client id or from this address; see Retry-After'),
   },
 });
 
@@ -81,21 +84,35 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
 
 const OPERATOR_ID = /^operator\.[a-z0-9-]{1,64}$/;
 
-/** Who the client id and secret belong to; the same 401 for an unknown id and a wrong secret. */
+/**
+ * Who the client id and secret belong to; the same 401 for an unknown id and a wrong secret, in the
+ * same time (an unknown id waits as long as a check takes instead of running one). Throttled per
+ * client id and address (token-throttle.ts).
+ */
 async function authenticateClient(
-  config: AppConfig,
+  c: AppContext,
   id: string,
   secret: string,
 ): Promise<Omit<Principal, 'kind'>> {
-  const refused = new OAuthError(401, 'invalid_client', 'unknown client or wrong secret');
-  // Every path below verifies against the same number of hashes: timing tells no client ids apart.
+  const { config } = c.var;
+  const refused = async (known: boolean): Promise<never> => {
+    await countFailure(c, known ? id : undefined);
+    throw new OAuthError(401, 'invalid_client', 'unknown client or wrong secret');
+  };
   if (OPERATOR_ID.test(id)) {
-    if (!(await verifySecretAmong(secret, [config.operators.get(id)]))) throw refused;
+    await assertNotThrottled(c, id);
+    const hash = config.operators.get(id);
+    if (!hash) return asLongAsACheck().then(() => refused(false));
+    if (!(await timedCheck(() => verifySecretAmong(secret, [hash])))) return refused(true);
     return { tenantId: PLATFORM_TENANT, role: 'platform_admin', subject: id };
   }
-  const found = await findClientCredentials(config.db, id, config.now());
-  const valid = await verifySecretAmong(secret, found?.secretHashes ?? []);
-  if (!found || !valid || found.client.status !== 'active') throw refused;
+  const [found] = await Promise.all([
+    findClientCredentials(config.db, id, config.now()),
+    assertNotThrottled(c, id),
+  ]);
+  if (!found) return asLongAsACheck().then(() => refused(false));
+  const valid = await timedCheck(() => verifySecretAmong(secret, found.secretHashes));
+  if (!valid || found.client.status !== 'active') return refused(true);
   const tenant = await findTenant(config.db, found.tenantId);
   if (tenant?.status !== 'active') throw new TenantNotActiveError(tenant?.status ?? 'gone');
   return {
@@ -155,7 +172,7 @@ export function registerPublic(app: OpenAPIHono<AppEnv>) {
       const id = basic?.id ?? form.client_id;
       const secret = basic?.secret ?? form.client_secret;
       if (!id || !secret) throw new OAuthError(401, 'invalid_client', 'client credentials are missing');
-      const principal = await authenticateClient(c.var.config, id, secret);
+      const principal = await authenticateClient(c, id, secret);
       const token = await c.var.config.tokens.issue(principal, c.var.config.now().getTime());
       c.header('Cache-Control', 'no-store');
       c.header('Pragma', 'no-cache');

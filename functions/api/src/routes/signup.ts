@@ -5,7 +5,6 @@
  * oversized request is refused before anything is written.
  */
 
-import { isIPv6 } from 'node:net';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { generateSecret, hashSecret } from '@polku/auth';
 import { schemas, TooManyRequestsError } from '@polku/domain';
@@ -19,6 +18,7 @@ import {
 import * as z from 'zod';
 import type { AppContext, AppEnv } from '../http/env.ts';
 import { json, jsonBody, problem, publicRoute } from '../http/route.ts';
+import { sourceOf } from '../http/source.ts';
 
 const SignupResponse = z
   .object({
@@ -40,27 +40,6 @@ const SignupResponse = z
   .meta({ id: 'SignupResponse' });
 
 /**
- * Who is signing up, for the rate limit: the IPv4 address, or the /64 of an IPv6 address (one host
- * can have a whole /64 to itself). Without an address, everyone shares one stricter bucket.
- */
-export function signupSource(address: string | undefined): string {
-  if (!address) return 'unknown';
-  if (isIPv6(address)) {
-    const [head = '', tail = ''] = address.split('::');
-    const left = head ? head.split(':') : [];
-    const right = tail ? tail.split(':') : [];
-    const full = address.includes('::')
-      ? [...left, ...Array(8 - left.length - right.length).fill('0'), ...right]
-      : left;
-    return `${full
-      .slice(0, 4)
-      .map((group) => group.toLowerCase().replace(/^0+(?=.)/, ''))
-      .join(':')}::/64`;
-  }
-  return address;
-}
-
-/**
  * One attempt is counted per source first, so past its limit nothing more is answered, not even
  * whether a business id is taken (an oracle of who the tenants are); then a business id already
  * taken is refused; then the attempt is counted per business id, so a request refused for its
@@ -74,7 +53,7 @@ async function admitSignup(c: AppContext, businessId: string): Promise<void> {
       throw new TooManyRequestsError('Too many signups from here or for this business id; try later', wait);
     }
   };
-  await spend(signupLimits.perAddress, signupSource(c.var.config.sourceAddress(c)));
+  await spend(signupLimits.perAddress, sourceOf(c));
   await assertBusinessIdFree(db, businessId);
   await spend(signupLimits.perBusinessId, businessId);
 }
