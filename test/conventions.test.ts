@@ -95,7 +95,8 @@ describe('the OpenAPI document', () => {
     }
     const served = harness.app.routes
       .filter(
-        (route) => route.method !== 'ALL' && route.path !== '/docs' && route.path !== '/v1/openapi.json',
+        (route) =>
+          route.method !== 'ALL' && !/^\/docs(\/|$)/.test(route.path) && route.path !== '/v1/openapi.json',
       )
       .map((route) => `${route.method} ${route.path}`);
     for (const route of served) expect(documented, route).toContain(route);
@@ -109,11 +110,13 @@ describe('the OpenAPI document', () => {
     expect(result.valid, result.valid ? '' : compileErrors(result)).toBe(true);
   });
 
-  it('serves a reference page at /docs', async () => {
+  it('serves a reference page at /docs (test/docs-page.test.ts: all of it from Polku)', async () => {
     const response = await call(harness, undefined, 'GET', '/docs');
     expect(response.status).toBe(200);
     // Relative, so that it resolves under an API Gateway stage path too.
-    expect(String(response.body)).toContain("url: 'v1/openapi.json'");
+    expect(String((await call(harness, undefined, 'GET', '/docs/start.js')).body)).toContain(
+      "url: 'v1/openapi.json'",
+    );
   });
 
   it('is the committed functions/api/openapi.json that the docs function serves in AWS', async () => {

@@ -219,7 +219,7 @@ describe('the API', () => {
     }
   });
 
-  it('sends every request to the API function but GET and HEAD of the OpenAPI document and the docs page', () => {
+  it('sends every request to the API function but GET and HEAD of the OpenAPI document, the docs page and its files', () => {
     const template = templateOf('prod');
     const resources = template.findResources('AWS::ApiGateway::Resource');
     const pathOf = (ref: unknown): string => {
@@ -245,8 +245,11 @@ describe('the API', () => {
       'GET /docs': 'DocsFunction',
       'HEAD /docs': 'DocsFunction',
       'ANY /docs': 'ApiFunction',
+      'GET /docs/{file}': 'DocsFunction',
+      'HEAD /docs/{file}': 'DocsFunction',
+      'ANY /docs/{file}': 'ApiFunction',
     });
-    expect(routes).toHaveLength(10);
+    expect(routes).toHaveLength(13);
   });
 
   it('outputs the API URL, the table name and the secret ARN', () => {

@@ -4,8 +4,8 @@
  * environment and invoked with API Gateway events against DynamoDB Local, found through the SDK's
  * own AWS_ENDPOINT_URL_DYNAMODB, so the bundled credentials and clients are the ones exercised.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFile, execSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +14,9 @@ import { generateSecrets } from '@polku/devstack';
 import { createClient, createTenant } from '@polku/storage';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { esbuildOptions, functionEntries } from '../infra/lib/bundling.ts';
+import { DOCS_CONTENT_SECURITY_POLICY } from '../functions/api/src/docs.ts';
+import { swaggerUiDist } from '../functions/api/src/swagger-ui.ts';
+import { docsBundling, esbuildOptions, functionEntries } from '../infra/lib/bundling.ts';
 import { restProxyEvent } from './support/api-gateway.ts';
 import { call, createHarness, type Harness, randomBusinessId } from './support/harness.ts';
 
@@ -36,6 +38,8 @@ beforeAll(async () => {
     outfile: join(dir, 'docs', 'index.mjs'),
     logLevel: 'error',
   });
+  // What NodejsFunction runs after bundling the docs function: Swagger UI's files beside its code.
+  for (const command of docsBundling.commandHooks!.afterBundling(dir, join(dir, 'docs'))) execSync(command);
 }, 60_000);
 
 afterAll(async () => {
@@ -110,8 +114,15 @@ it('serves the OpenAPI document the API generates, and the docs page, from the b
   expect(JSON.parse(document.body)).toEqual((await call(harness, undefined, 'GET', '/v1/openapi.json')).body);
   const page = await handler(event('GET', '/docs'), context);
   expect(page.statusCode).toBe(200);
-  expect(page.body).toContain('SwaggerUIBundle');
+  expect(page.body).toContain('<script src="docs/swagger-ui-bundle.js"></script>');
   // A REST proxy event gets its headers back as multiValueHeaders.
   expect(page.multiValueHeaders['cache-control']).toEqual(['public, max-age=300']);
+  expect(page.multiValueHeaders['content-security-policy']).toEqual([DOCS_CONTENT_SECURITY_POLICY]);
+  // The files the page loads, shipped beside the bundle as NodejsFunction ships them.
+  const served = await handler(event('GET', '/docs/swagger-ui-bundle.js'), context);
+  expect(served.statusCode).toBe(200);
+  expect(served.multiValueHeaders['content-type']).toEqual(['text/javascript; charset=utf-8']);
+  expect(served.body).toBe(await readFile(new URL('swagger-ui-bundle.js', swaggerUiDist()), 'utf8'));
+  expect((await handler(event('GET', '/docs/start.js'), context)).body).toContain("url: 'v1/openapi.json'");
   expect((await handler(event('GET', '/v1/tenant'), context)).statusCode).toBe(404);
 });

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
+import { SWAGGER_UI_FILES } from '../../functions/api/src/docs.ts';
+import { SWAGGER_UI_FOLDER, swaggerUiDist } from '../../functions/api/src/swagger-ui.ts';
 
 /** The deployable handlers: name → entry file exporting `handler`. */
 export const functionEntries = {
@@ -70,4 +72,26 @@ export const esbuildOptions: BuildOptions = {
   mainFields,
   alias,
   banner: { js: esmRequireBanner },
+};
+
+const swaggerUiCopies = (outputDir: string) =>
+  Object.keys(SWAGGER_UI_FILES).map(
+    (name) =>
+      `cp "${fileURLToPath(new URL(name, swaggerUiDist()))}" "${outputDir}/${SWAGGER_UI_FOLDER}/${name}"`,
+  );
+
+/**
+ * The docs function's bundling: the common one, then Swagger UI's files copied beside the code (its
+ * page loads them from Polku, never from a CDN). `pnpm bundle:size` and the bundle test run the same commands.
+ */
+export const docsBundling: BundlingOptions = {
+  ...lambdaBundling,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      `mkdir -p "${outputDir}/${SWAGGER_UI_FOLDER}"`,
+      ...swaggerUiCopies(outputDir),
+    ],
+  },
 };

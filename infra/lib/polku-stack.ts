@@ -29,7 +29,7 @@ import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import type { Deployment } from '../config/stages.ts';
 import { Alarms } from './alarms.ts';
-import { functionEntries, lambdaBundling, lambdaRuntime } from './bundling.ts';
+import { docsBundling, functionEntries, lambdaBundling, lambdaRuntime } from './bundling.ts';
 import { MetricsProjector } from './metrics.ts';
 import { polkuTable } from './table.ts';
 import { TenantIsolation } from './tenant-isolation.ts';
@@ -126,7 +126,7 @@ export class PolkuStack extends Stack {
       memorySize: 256,
       timeout: Duration.seconds(5),
       tracing: Tracing.ACTIVE,
-      bundling: lambdaBundling,
+      bundling: docsBundling,
       logGroup: new LogGroup(this, 'DocsFunctionLogs', { retention: stage.logRetention, removalPolicy }),
     });
 
@@ -134,7 +134,7 @@ export class PolkuStack extends Stack {
     const restApi = new LambdaRestApi(this, 'Api', {
       restApiName: `polku-${stage.name}`,
       handler: api,
-      // Every path goes to the API function (the proxies below) except the two docs routes.
+      // Every path goes to the API function (the proxies below) except the docs routes.
       proxy: false,
       endpointTypes: [EndpointType.REGIONAL],
       // Access logging needs the account's API Gateway CloudWatch role; set it whatever the feature flags say.
@@ -160,10 +160,12 @@ export class PolkuStack extends Stack {
     const v1 = restApi.root.addResource('v1');
     v1.addMethod('ANY');
     v1.addProxy({ anyMethod: true });
-    // GET and HEAD of the two docs paths go to the docs function; any other method to the API, which
-    // answers 404 there with a problem document (API Gateway's own answer would be a bare 403).
+    // GET and HEAD of the docs paths (the document, the page and the files it loads) go to the docs
+    // function; any other method to the API, which answers them with a problem document (API
+    // Gateway's own answer would be a bare 403).
     const docsIntegration = new LambdaIntegration(docs);
-    for (const resource of [v1.addResource('openapi.json'), restApi.root.addResource('docs')]) {
+    const page = restApi.root.addResource('docs');
+    for (const resource of [v1.addResource('openapi.json'), page, page.addResource('{file}')]) {
       resource.addMethod('GET', docsIntegration);
       resource.addMethod('HEAD', docsIntegration);
       resource.addMethod('ANY');

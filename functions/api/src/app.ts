@@ -2,7 +2,8 @@
 
 import { API_VERSION, createApi } from './api.ts';
 import type { AppConfig } from './config.ts';
-import { apiInfo, docsPage, OPENAPI_VERSION } from './docs.ts';
+import { apiInfo, OPENAPI_VERSION, serveDocsPage } from './docs.ts';
+import { swaggerUiDist } from './swagger-ui.ts';
 
 export { API_VERSION, type App, createApi, requestMetrics } from './api.ts';
 
@@ -12,7 +13,7 @@ export function createApp(config: AppConfig) {
     config.serveDocs
       ? (app) => {
           app.doc31('/v1/openapi.json', { openapi: OPENAPI_VERSION, info: apiInfo(API_VERSION) });
-          app.get('/docs', docsPage());
+          serveDocsPage(app, swaggerUiDist());
         }
       : undefined,
   );
