@@ -9,6 +9,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dayOf, dayOfValue, metrics, type schemas } from '@polku/domain';
 import { collections, indexKeys, keys, METRICS_DUE_SHARDS, PARTICIPANT_SHARDS } from '@polku/table';
+import { backoff } from './backoff.ts';
 import { dataKeyFor } from './data-keys.ts';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
@@ -25,6 +26,7 @@ type Contribution = Record<string, Counters>;
 const BUCKET_ATTRIBUTES = new Set(['PK', 'SK', 'entity', 'tenantId']);
 /** One transaction: the ledger and at most this many buckets (DynamoDB allows 100 items). */
 const BUCKETS_PER_TRANSACTION = 90;
+/** Attempts at a projection or a move that other projectors keep cancelling. */
 const MAX_ATTEMPTS = 12;
 /** After a change off the stream, count the person again this much later: indexes may have lagged. */
 export const SETTLE_MS = 60_000;
@@ -155,8 +157,6 @@ export async function programmesOf(
   );
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 // ---------------------------------------------------------------------------------------------
 // Projection
 
@@ -207,7 +207,8 @@ export async function projectParticipant(
 ): Promise<Projection> {
   const asOf = today(options.now);
   const erasing = options.erasing === true;
-  for (let attempt = 1; ; attempt++) {
+  const retry = backoff(MAX_ATTEMPTS);
+  for (;;) {
     const [ledger, records] = await Promise.all([
       ledgerOf(db, tenantId, participantId),
       recordsOfPerson(db, tenantId, participantId, { erasing }),
@@ -237,9 +238,8 @@ export async function projectParticipant(
       }
       return { buckets: changed, dueAt };
     } catch (error) {
-      if (!isContention(error) || attempt >= MAX_ATTEMPTS) translate(error);
       // Someone else moved the ledger or a bucket at the same moment: count again from the records.
-      await pause(Math.random() * 25 * 2 ** Math.min(attempt, 6));
+      if (!isContention(error) || !(await retry.wait())) translate(error);
     }
   }
 }
@@ -427,7 +427,8 @@ export function freezeLedgerOp(tenantId: string, participantId: string): WriteOp
  * on, so a run after a crash moves only what is left.
  */
 export async function freezeLedger(db: Db, tenantId: string, participantId: string): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  let retry = backoff(MAX_ATTEMPTS);
+  for (;;) {
     const ledger = await ledgerOf(db, tenantId, participantId);
     if (ledger.rev === 0) return;
     const refs = Object.keys(ledger.applied);
@@ -475,9 +476,10 @@ export async function freezeLedger(db: Db, tenantId: string, participantId: stri
         }),
       );
       if (done) return;
+      // Each transaction that moved the ledger on gives the next its own attempts.
+      retry = backoff(MAX_ATTEMPTS);
     } catch (error) {
-      if (!isContention(error) || attempt >= MAX_ATTEMPTS) translate(error);
-      await pause(Math.random() * 25 * 2 ** Math.min(attempt, 6));
+      if (!isContention(error) || !(await retry.wait())) translate(error);
     }
   }
 }

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, type ProblemError, ServiceUnavailableError } from '@polku/domain';
 import type { Key } from '@polku/table';
+import { backoff, UNPROCESSED_ATTEMPTS } from './backoff.ts';
 import type { Db } from './db.ts';
 import { translate } from './errors.ts';
 import type { Item } from './item.ts';
@@ -110,7 +111,8 @@ async function writeOne(db: Db, op: WriteOp): Promise<void> {
 }
 
 const MAX_TRANSACTION_ITEMS = 100;
-const CONFLICT_RETRIES = 3;
+/** Attempts at a transaction that others keep cancelling, before the client is told to retry (503). */
+const CONFLICT_ATTEMPTS = 4;
 
 /** What a write records beside its own items, in the same transaction. */
 export interface SideRecords {
@@ -155,7 +157,8 @@ export async function commit(db: Db, ops: WriteOp[], records: SideRecords = {}):
 
 async function transactWithRetry(db: Db, ops: WriteOp[]): Promise<void> {
   const items = ops.map((op) => toTransactItem(db, op));
-  for (let attempt = 0; ; attempt++) {
+  const retry = backoff(CONFLICT_ATTEMPTS);
+  for (;;) {
     try {
       await db.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return;
@@ -171,10 +174,7 @@ async function transactWithRetry(db: Db, ops: WriteOp[]): Promise<void> {
       const failed = reasons.findIndex((_, i) => failedAt(i));
       if (failed >= 0) throw conflictOf(ops[failed]) as ProblemError;
       const contended = reasons.some((reason) => reason.Code === 'TransactionConflict');
-      if (contended && attempt < CONFLICT_RETRIES) {
-        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20));
-        continue;
-      }
+      if (contended && (await retry.wait())) continue;
       throw new ServiceUnavailableError('Another request is changing the same records; retry', 1, {
         cause: error,
       });
@@ -184,11 +184,11 @@ async function transactWithRetry(db: Db, ops: WriteOp[]): Promise<void> {
 
 type WriteRequests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 const BATCH_SIZE = 25;
-const UNPROCESSED_RETRIES = 4;
 
 /**
  * Unconditional puts and deletes in BatchWriteItem calls of 25, run in parallel. What DynamoDB
- * leaves unprocessed under load is retried briefly; then the call fails with 503.
+ * leaves unprocessed under load is sent again after a backoff, each call with its own attempts;
+ * when those are spent, 503.
  */
 export async function writeInBatches(db: Db, requests: WriteRequests): Promise<void> {
   const batches: WriteRequests[] = [];
@@ -197,14 +197,12 @@ export async function writeInBatches(db: Db, requests: WriteRequests): Promise<v
 }
 
 async function writeBatch(db: Db, batch: WriteRequests): Promise<void> {
+  const retry = backoff(UNPROCESSED_ATTEMPTS);
   let pending = batch;
-  for (let attempt = 0; ; attempt++) {
+  for (;;) {
     const result = await db.doc.send(new BatchWriteCommand({ RequestItems: { [db.tableName]: pending } }));
     pending = result.UnprocessedItems?.[db.tableName] ?? [];
     if (pending.length === 0) return;
-    if (attempt === UNPROCESSED_RETRIES) {
-      throw new ServiceUnavailableError('The database is busy; retry shortly');
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt + Math.random() * 20));
+    if (!(await retry.wait())) throw new ServiceUnavailableError('The database is busy; retry shortly');
   }
 }
