@@ -1,12 +1,12 @@
 /**
- * Writes the README's role × field table ("Records of processing") from the code: PERSONAL_DATA,
- * PERMISSIONS and the policy for sensitive data in @polku/auth. test/readme.test.ts fails until it is run.
+ * Writes the role × field table of docs/data-protection.md ("Records of processing") from the code: PERSONAL_DATA,
+ * PERMISSIONS and the policy for sensitive data in @polku/auth. test/docs.test.ts fails until it is run.
  *   pnpm exec tsx scripts/personal-data-table.ts
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { personalDataTable, ROLES } from '@polku/auth';
 
-const README = new URL('../README.md', import.meta.url);
+const PAGE = new URL('../docs/data-protection.md', import.meta.url);
 const SECTION = '## Records of processing';
 
 /** A Markdown table with every column padded to its widest cell; the roles' columns centred. */
@@ -26,14 +26,14 @@ function markdown({ header, rows }: { header: string[]; rows: string[][] }): str
   return [line(header), `| ${rule.join(' | ')} |`, ...rows.map(line)];
 }
 
-const lines = (await readFile(README, 'utf8')).split('\n');
+const lines = (await readFile(PAGE, 'utf8')).split('\n');
 const start = lines.indexOf(SECTION);
 const first = lines.findIndex((line, i) => i > start && line.startsWith('|'));
 const next = lines.findIndex((line, i) => i > start && line.startsWith('## '));
 if (start < 0 || first < 0 || (next >= 0 && first > next))
-  throw new Error(`README.md has no table under "${SECTION}" to replace`);
+  throw new Error(`docs/data-protection.md has no table under "${SECTION}" to replace`);
 let end = first;
 while (lines[end]?.startsWith('|')) end++;
 lines.splice(first, end - first, ...markdown(personalDataTable()));
-await writeFile(README, lines.join('\n'));
-console.log(`wrote the role × field table in ${README.pathname}`);
+await writeFile(PAGE, lines.join('\n'));
+console.log(`wrote the role × field table in ${PAGE.pathname}`);

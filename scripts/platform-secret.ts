@@ -1,6 +1,6 @@
 /**
  * `pnpm secret <command> --file <secret.json>`: the operator's tool for the platform secret, working
- * on a file an operator fetched from (and writes back to) Secrets Manager, as the README shows.
+ * on a file an operator fetched from (and writes back to) Secrets Manager, as docs/operators.md shows.
  *
  *   init                          a new secret: signing key, cursor key, identity-code key, no operators
  *   add-operator --name <name>    an operator `operator.<name>`; prints its client secret once

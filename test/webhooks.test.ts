@@ -3,7 +3,6 @@
  * committed to the outbox, and the same stream poller and dispatcher `pnpm dev` runs deliver it to
  * a receiver on loopback, signed, retried by the sweeper on a clock the tests move, every attempt listed.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +27,7 @@ import {
   scheduleWebhookRetry,
 } from '@polku/storage';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { verifyPolkuSignature } from '../scripts/webhook-receiver/signature.ts';
 import { created, organisationBody } from './support/fixtures.ts';
 import {
   call,
@@ -39,22 +39,7 @@ import {
   type TestTenant,
 } from './support/harness.ts';
 
-// ---- the README's verification snippet, exactly as a partner would copy it
-
-const TOLERANCE_SECONDS = 5 * 60;
-
-/** True when `header` (Polku-Signature) signs `rawBody` with `secret`, made within 5 minutes of now. */
-function verifyPolkuSignature(secret: string, header: string, rawBody: string, now = Date.now()) {
-  const parts = header.split(',').map((part) => part.split('='));
-  const t = Number(parts.find(([key]) => key === 't')?.[1]);
-  if (!Number.isInteger(t) || Math.abs(now / 1000 - t) > TOLERANCE_SECONDS) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest();
-  return parts.some(([key, value]) => {
-    if (key !== 'v1' || !value) return false;
-    const given = Buffer.from(value, 'hex');
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-}
+// The docs' verification snippet, exactly as a partner would copy it, is this function.
 
 // ---- a partner system's receiver on loopback
 
@@ -331,7 +316,7 @@ describe('a partner system hears of a referral', () => {
     expect(await retriesOf(hook.id)).toEqual([]);
   });
 
-  it('by ids and type only, signed so that the README snippet verifies it', async () => {
+  it("by ids and type only, signed so that the docs' snippet verifies it", async () => {
     const foundation = await organisation('Kaski Foundation');
     const receiver = await startReceiver();
     const hook = await endpoint(foundation.id, receiver.url, ['referral.accepted']);
@@ -814,14 +799,14 @@ describe('in AWS', () => {
   });
 });
 
-describe('the README', () => {
-  it('shows the verification snippet this file runs', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    const section = readme.split('\n## Webhooks\n')[1]?.split('\n## ')[0] ?? '';
+describe('the partner integration guide', () => {
+  it('shows the verification snippet this file runs, as a partner would copy it', () => {
+    const guide = readFileSync(new URL('../docs/partner-integration.md', import.meta.url), 'utf8');
+    const section = guide.split('\n## Webhooks\n')[1]?.split('\n## ')[0] ?? '';
     const snippet = /```ts\n(import \{ createHmac, timingSafeEqual \}[\s\S]*?)```/.exec(section)?.[1];
-    const source = readFileSync(new URL(import.meta.url), 'utf8');
-    const here = source.slice(source.indexOf('const TOLERANCE_SECONDS'), source.indexOf('// ---- a partner'));
+    const source = readFileSync(new URL('../scripts/webhook-receiver/signature.ts', import.meta.url), 'utf8');
+    const code = source.slice(source.indexOf('import { createHmac')).replace('export function', 'function');
     expect(snippet).toBeDefined();
-    expect(snippet!.replace(/^import .*\n\n/, '').trim()).toBe(here.trim());
+    expect(snippet!.trim()).toBe(code.trim());
   });
 });

@@ -295,7 +295,7 @@ function acceptNagFindings(resources: {
     {
       id: 'AwsSolutions-SMG4',
       reason:
-        'An operator rotates the signing key in three steps with waits between them (README, "Rotating the ' +
+        'An operator rotates the signing key in three steps with waits between them (docs/operators.md, "Rotating the ' +
         'signing key") so no instance meets an unknown kid; identityCodeKey must never change. A rotation ' +
         'Lambda could do neither.',
     },

@@ -200,7 +200,7 @@ export async function loadPlatformSecrets(env = process.env): Promise<PlatformSe
   try {
     return JSON.parse(SecretString ?? '') as PlatformSecrets;
   } catch {
-    throw new Error('the platform secret is not JSON: write it as the README describes');
+    throw new Error('the platform secret is not JSON: write it as docs/operators.md describes');
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * Who is shown which of a person's data: each kind Polku holds, with the permissions whose routes
- * show it. The README's records of processing are generated from this, PERMISSIONS and the policy
- * for sensitive data (`pnpm exec tsx scripts/personal-data-table.ts`); test/readme.test.ts holds the
- * field names to the OpenAPI document.
+ * show it. The records of processing in docs/data-protection.md are generated from this, PERMISSIONS
+ * and the policy for sensitive data (`pnpm exec tsx scripts/personal-data-table.ts`); test/docs.test.ts
+ * holds the field names to the OpenAPI document.
  */
 import { PERMISSIONS, type Permission, ROLES, type Role } from './roles.ts';
 
@@ -181,7 +181,7 @@ function fieldsOf(data: PersonalData): string {
   return fields ? `${fields} (${data.note})` : data.note;
 }
 
-/** The README's role × field table: a header and one row of cells per kind of data. */
+/** The records of processing's role × field table: a header and one row of cells per kind of data. */
 export function personalDataTable(): { header: string[]; rows: string[][] } {
   return {
     header: ['record', 'fields', ...ROLES],

@@ -8,7 +8,7 @@ export const GENDERS = ['woman', 'man', 'non-binary'] as const;
 /**
  * The ESF characteristics that are special-category or otherwise sensitive data (GDPR art. 9):
  * a participant record leaves the API with them only for those who need them (see Records of
- * processing in the README), never in lists.
+ * processing in docs/data-protection.md), never in lists.
  */
 export const SENSITIVE_ESF_FIELDS = [
   'disability',

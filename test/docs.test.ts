@@ -1,4 +1,4 @@
-/** The README's copies of facts the code owns must not drift from the code. */
+/** The docs' copies of facts the code owns must not drift from the code. */
 import { readFileSync } from 'node:fs';
 import {
   PERMISSIONS,
@@ -13,14 +13,16 @@ import { schemas } from '@polku/domain';
 import { describe, expect, it } from 'vitest';
 import { type OpenApiDocument, resolve, type Schema } from './support/openapi.ts';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const page = (name: string) => readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
+const reference = page('reference.md');
+const dataProtection = page('data-protection.md');
 const openapi: OpenApiDocument = JSON.parse(
   readFileSync(new URL('../functions/api/openapi.json', import.meta.url), 'utf8'),
 );
 
-/** The cells of a table's rows in a README section, the header first, without the rule under it. */
-function tableIn(heading: string): string[][] {
-  const section = readme.split(`\n${heading}\n`)[1]?.split('\n## ')[0] ?? '';
+/** The cells of a table's rows in a section of a page, the header first, without the rule under it. */
+function tableIn(markdown: string, heading: string): string[][] {
+  const section = markdown.split(`\n${heading}\n`)[1]?.split('\n## ')[0] ?? '';
   return section
     .split('\n')
     .filter((line) => line.startsWith('|') && !/^\|[\s:|-]+\|$/.test(line))
@@ -46,7 +48,7 @@ const propertiesOf = (schema: Schema | undefined) => Object.keys(resolve(schema,
 
 /** The rows of the "Roles and permissions" table: permissions named in the first cell, roles ticked. */
 function rolesTable(): Map<string, string[]> {
-  const section = readme.split('## Roles and permissions')[1]?.split('\n## ')[0] ?? '';
+  const section = reference.split('\n## Roles and permissions\n')[1]?.split('\n## ')[0] ?? '';
   const rows = section.split('\n').filter((line) => line.startsWith('| `'));
   const table = new Map<string, string[]>();
   for (const row of rows) {
@@ -63,8 +65,8 @@ function rolesTable(): Map<string, string[]> {
   return table;
 }
 
-describe('the README', () => {
-  it('lists every permission with exactly the roles that hold it', () => {
+describe('the docs', () => {
+  it('list every permission with exactly the roles that hold it (reference.md)', () => {
     const table = rolesTable();
     expect([...table.keys()].sort()).toEqual(Object.keys(PERMISSIONS).sort());
     for (const [permission, roles] of table) {
@@ -74,8 +76,8 @@ describe('the README', () => {
     }
   });
 
-  it('shows each role exactly the personal data the code lets it see (scripts/personal-data-table.ts)', () => {
-    const [header, ...rows] = tableIn('## Records of processing');
+  it('show each role exactly the personal data the code lets it see (data-protection.md, scripts/personal-data-table.ts)', () => {
+    const [header, ...rows] = tableIn(dataProtection, '## Records of processing');
     const table = personalDataTable();
     expect(header).toEqual(table.header);
     expect(rows).toEqual(table.rows);
