@@ -4,12 +4,11 @@
  * offline and tells no third party who reads it.
  */
 import type { AddressInfo } from 'node:net';
-import type { ServerType } from '@hono/node-server';
 import { serveLocally } from '@polku/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness } from './support/harness.ts';
 
-let server: ServerType;
+let server: Awaited<ReturnType<typeof serveLocally>>;
 let origin: string;
 
 beforeAll(async () => {
