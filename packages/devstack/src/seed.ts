@@ -110,7 +110,7 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
     );
   }
   const runner = organisations[1]!.id;
-  const programmes = [];
+  const programmes: Awaited<ReturnType<typeof post>>[] = [];
   for (const [i, template] of PROGRAMME_TEMPLATES.entries()) {
     programmes.push(
       await post(
@@ -133,7 +133,7 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
   );
 
   const start = metrics.addDays(dayOf(today), -56);
-  for (let i = 0; i < 24; i++) {
+  await eachConcurrently(24, async (i) => {
     const participant = await post(
       '/v1/participants',
       {
@@ -166,7 +166,7 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
       },
       `enrolment-${i}`,
     );
-  }
+  });
   await seedPastCohorts(app, token, programmes, today);
 
   const schedule = (await post(
@@ -194,8 +194,9 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
     'present',
     'unexcused-absence',
   ] as const;
-  for (const [n, session] of schedule.items.entries()) {
-    if (new Date(session.startsAt) > today) break;
+  const past = schedule.items.filter((session) => new Date(session.startsAt) <= today);
+  await eachConcurrently(past.length, async (n) => {
+    const session = past[n]!;
     await call(
       app,
       token,
@@ -209,7 +210,7 @@ async function seedDemoData(app: App, token: string, today: Date): Promise<void>
       },
       { 'If-Match': `"${session.version}"` },
     );
-  }
+  });
 }
 
 /** What a past participant of a programme went on to: an outcome kind, its start and length in days. */
@@ -288,111 +289,132 @@ async function seedPastCohorts(
     call(app, token, 'POST', path, body, { 'Idempotency-Key': `seed-${key}`, ...headers });
   const daysAgo = (days: number) => metrics.addDays(dayOf(today), -days);
   const plus = metrics.addDays;
+  const people: { p: number; programme: (typeof programmes)[number]; group?: { id: string }; i: number }[] =
+    [];
   for (const [p, programme] of programmes.entries()) {
-    const templateId = String(programme.templateId);
-    const cohort = PAST_COHORTS[templateId];
+    const cohort = PAST_COHORTS[String(programme.templateId)];
     if (!cohort) continue;
     const group =
-      templateId === 'small-group-coaching'
+      programme.templateId === 'small-group-coaching'
         ? await post(
             `/v1/programmes/${programme.id}/groups`,
             { name: 'Spring group', leaderName: 'Group leader', meetingDays: ['TU', 'TH'], capacity: 4 },
             'group-spring',
           )
         : undefined;
-    for (const [i, result] of cohort.results.entries()) {
-      const key = `past-${templateId}-${i}`;
-      const n = p * 7 + i;
-      const participant = await post(
-        '/v1/participants',
-        {
-          firstName: FIRST[(n + 5) % FIRST.length],
-          lastName: LAST[(n + 3) % LAST.length],
-          birthDate: `${1970 + (n % 35)}-0${1 + (n % 9)}-2${n % 8}`,
-          municipality: n % 2 === 0 ? 'Joensuu' : 'Liperi',
-          esf: {
-            gender: n % 7 === 0 ? 'non-binary' : n % 2 === 0 ? 'woman' : 'man',
-            labourMarketStatus: n % 5 === 0 ? 'inactive' : 'unemployed',
-            ...(n % 5 === 0 ? {} : { unemployedSince: daysAgo(300 + 40 * (n % 12)) }),
-            iscedLevel: n % 9,
-            disability: n % 9 === 4,
-            foreignBackground: templateId === 'peer-mentoring-entrepreneurship' || n % 6 === 0,
-            thirdCountNational: templateId === 'peer-mentoring-entrepreneurship' && i % 2 === 0,
-            rural: n % 3 === 1,
-          },
+    for (const i of cohort.results.keys()) people.push({ p, programme, ...(group ? { group } : {}), i });
+  }
+  await eachConcurrently(people.length, async (person) => {
+    const { p, programme, group, i } = people[person]!;
+    const templateId = String(programme.templateId);
+    const cohort = PAST_COHORTS[templateId]!;
+    const result = cohort.results[i];
+    const key = `past-${templateId}-${i}`;
+    const n = p * 7 + i;
+    const participant = await post(
+      '/v1/participants',
+      {
+        firstName: FIRST[(n + 5) % FIRST.length],
+        lastName: LAST[(n + 3) % LAST.length],
+        birthDate: `${1970 + (n % 35)}-0${1 + (n % 9)}-2${n % 8}`,
+        municipality: n % 2 === 0 ? 'Joensuu' : 'Liperi',
+        esf: {
+          gender: n % 7 === 0 ? 'non-binary' : n % 2 === 0 ? 'woman' : 'man',
+          labourMarketStatus: n % 5 === 0 ? 'inactive' : 'unemployed',
+          ...(n % 5 === 0 ? {} : { unemployedSince: daysAgo(300 + 40 * (n % 12)) }),
+          iscedLevel: n % 9,
+          disability: n % 9 === 4,
+          foreignBackground: templateId === 'peer-mentoring-entrepreneurship' || n % 6 === 0,
+          thirdCountNational: templateId === 'peer-mentoring-entrepreneurship' && i % 2 === 0,
+          rural: n % 3 === 1,
         },
-        `${key}-participant`,
-      );
-      const started = daysAgo(320 - 3 * i);
-      const enrolment = await post(
-        '/v1/enrolments',
-        {
-          participantId: participant.id,
-          programmeId: programme.id,
-          ...(group ? { groupId: group.id } : {}),
-          coachId: 'demo-coach',
-          stage: 'active',
-          date: started,
-        },
-        `${key}-enrolment`,
-      );
-      const dropout = cohort.dropouts.includes(i);
-      const exit = dropout ? daysAgo(260) : daysAgo(215 - 2 * i);
+      },
+      `${key}-participant`,
+    );
+    const started = daysAgo(320 - 3 * i);
+    const enrolment = await post(
+      '/v1/enrolments',
+      {
+        participantId: participant.id,
+        programmeId: programme.id,
+        ...(group ? { groupId: group.id } : {}),
+        coachId: 'demo-coach',
+        stage: 'active',
+        date: started,
+      },
+      `${key}-enrolment`,
+    );
+    const dropout = cohort.dropouts.includes(i);
+    const exit = dropout ? daysAgo(260) : daysAgo(215 - 2 * i);
+    await post(
+      `/v1/enrolments/${enrolment.id}/stage`,
+      dropout
+        ? { stage: 'discontinued', date: exit, reason: 'Moved to another municipality' }
+        : { stage: 'completed', date: exit },
+      `${key}-exit`,
+      { 'If-Match': `"${enrolment.version}"` },
+    );
+    if (cohort.qualified?.includes(i)) {
       await post(
-        `/v1/enrolments/${enrolment.id}/stage`,
-        dropout
-          ? { stage: 'discontinued', date: exit, reason: 'Moved to another municipality' }
-          : { stage: 'completed', date: exit },
-        `${key}-exit`,
-        { 'If-Match': `"${enrolment.version}"` },
+        `/v1/participants/${participant.id}/milestones`,
+        {
+          kind: 'licence-or-permit',
+          date: plus(exit, -7),
+          enrolmentId: enrolment.id,
+          title: 'Hygiene passport',
+        },
+        `${key}-licence`,
       );
-      if (cohort.qualified?.includes(i)) {
-        await post(
-          `/v1/participants/${participant.id}/milestones`,
-          {
-            kind: 'licence-or-permit',
-            date: plus(exit, -7),
-            enrolmentId: enrolment.id,
-            title: 'Hygiene passport',
-          },
-          `${key}-licence`,
-        );
-      }
-      if (templateId === 'pay-subsidised-job-coaching') {
-        // The subsidised job during the coaching: what "progressed" is measured after.
-        await post(
-          '/v1/outcomes',
-          {
-            participantId: participant.id,
-            enrolmentId: enrolment.id,
-            kind: 'employed-pay-subsidy',
-            startDate: started,
-            endDate: plus(exit, 10),
-            employerOrInstitution: 'City of Joensuu',
-            source: 'employer',
-            verifiedOn: plus(exit, 10),
-          },
-          `${key}-subsidised`,
-        );
-      }
-      if (!result) continue;
-      const startDate = plus(exit, result.after + (templateId === 'pay-subsidised-job-coaching' ? 10 : 0));
+    }
+    if (templateId === 'pay-subsidised-job-coaching') {
+      // The subsidised job during the coaching: what "progressed" is measured after.
       await post(
         '/v1/outcomes',
         {
           participantId: participant.id,
           enrolmentId: enrolment.id,
-          kind: result.kind,
-          startDate,
-          ...(result.days === null ? {} : { endDate: plus(startDate, result.days) }),
-          source: result.kind.startsWith('employed') ? 'employer' : 'self-reported',
-          verifiedOn: daysAgo(20),
+          kind: 'employed-pay-subsidy',
+          startDate: started,
+          endDate: plus(exit, 10),
+          employerOrInstitution: 'City of Joensuu',
+          source: 'employer',
+          verifiedOn: plus(exit, 10),
         },
-        `${key}-outcome`,
+        `${key}-subsidised`,
       );
     }
-  }
+    if (!result) return;
+    const startDate = plus(exit, result.after + (templateId === 'pay-subsidised-job-coaching' ? 10 : 0));
+    await post(
+      '/v1/outcomes',
+      {
+        participantId: participant.id,
+        enrolmentId: enrolment.id,
+        kind: result.kind,
+        startDate,
+        ...(result.days === null ? {} : { endDate: plus(startDate, result.days) }),
+        source: result.kind.startsWith('employed') ? 'employer' : 'self-reported',
+        verifiedOn: daysAgo(20),
+      },
+      `${key}-outcome`,
+    );
+  });
 }
+
+/**
+ * Runs task(0) … task(count - 1), a few at a time: the seed's people and sessions are independent of
+ * one another, and the API and DynamoDB Local work on several at once.
+ */
+async function eachConcurrently(count: number, task: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < count; i = next++) await task(i);
+  };
+  await Promise.all(Array.from({ length: Math.min(SEED_CONCURRENCY, count) }, worker));
+}
+
+/** How many of the seed's people are written at once. */
+const SEED_CONCURRENCY = 6;
 
 const SEED_CLIENT = '01KAQ0DEM00000000000SEED00';
 /** The seeding client never gets a token from the token endpoint: its "hash" matches no secret. */
