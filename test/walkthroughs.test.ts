@@ -36,13 +36,20 @@ async function checkoutCopy(): Promise<string> {
   return copy;
 }
 
-/** The environment a newcomer's shell has: no test settings, the stack's port. */
+/**
+ * The environment a newcomer's shell has: no test settings, none of the repository's own
+ * node_modules/.bin that `pnpm test` puts on the PATH, and the stack's port.
+ */
 function shellEnv(port: number): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'USER'];
+  const keep = ['HOME', 'LANG', 'TMPDIR', 'USER'];
   const env = Object.fromEntries(
     keep.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
   );
-  return { ...env, PORT: String(port) };
+  const path = (process.env.PATH ?? '')
+    .split(':')
+    .filter((dir) => !dir.startsWith(root))
+    .join(':');
+  return { ...env, PATH: path, PORT: String(port) };
 }
 
 let stack: DevStack;
