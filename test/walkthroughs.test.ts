@@ -38,7 +38,8 @@ async function checkoutCopy(): Promise<string> {
 
 /**
  * The environment a newcomer's shell has: no test settings, none of the repository's own
- * node_modules/.bin that `pnpm test` puts on the PATH, and the stack's port.
+ * node_modules/.bin that `pnpm test` puts on the PATH, and the stack's port. The Node 24 and pnpm
+ * that .ci/run installs into .tools/ stay: they stand for the ones a newcomer installs first.
  */
 function shellEnv(port: number): Record<string, string> {
   const keep = ['HOME', 'LANG', 'TMPDIR', 'USER'];
@@ -47,7 +48,7 @@ function shellEnv(port: number): Record<string, string> {
   );
   const path = (process.env.PATH ?? '')
     .split(':')
-    .filter((dir) => !dir.startsWith(root))
+    .filter((dir) => !dir.startsWith(root) || dir.startsWith(join(root, '.tools/')))
     .join(':');
   return { ...env, PATH: path, PORT: String(port) };
 }
