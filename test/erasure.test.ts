@@ -115,8 +115,9 @@ async function personWithHistory(n: number): Promise<Person> {
     referralId: '',
     sessionId: '',
   };
+  // Enrolled twice: the tenant admin gives the responsibility each time (a coach cannot take it).
   const enrol = (date: string) =>
-    created(coach, '/v1/enrolments', {
+    created(admin, '/v1/enrolments', {
       participantId: person.id,
       programmeId: ids.programme,
       groupId: ids.group,

@@ -532,6 +532,14 @@ const CASES: readonly WriteCase[] = [
     effect: [...AUDITED, '- open-enrolment', '~ enrolment version+1', '~ group seatsTaken-1 version+1'],
   },
   {
+    route: 'POST /v1/enrolments/{id}/coach',
+    prepare: async (w) => {
+      const { enrolment } = await newMember(w);
+      return post(w.admin, `/v1/enrolments/${enrolment.id}/coach`, { coachId: 'coach-aino' }, '"1"');
+    },
+    effect: [...AUDITED, '~ enrolment version+1'],
+  },
+  {
     route: 'POST /v1/sessions',
     prepare: async (w) =>
       post(w.coach, '/v1/sessions', {

@@ -241,8 +241,9 @@ async function buildTenant() {
       participantBody({ firstName, esf: esfWithAllFive }),
     );
     w.people.push(person);
+    // The tenant admin gives the coach the responsibility: a coach cannot take it.
     w.enrolments.push(
-      await created(coach, '/v1/enrolments', {
+      await created(admin, '/v1/enrolments', {
         participantId: person.id,
         programmeId: w.programme.id,
         groupId: w.group.id,
@@ -417,7 +418,7 @@ describe('of the coaches, only the one responsible for a person is shown them', 
     expect(cleared.body.esf).toEqual({ ...esf, ...ALL_FIVE, homeless: false });
   });
 
-  it('makes a coach responsible by naming them as the coach of any enrolment of the person', async () => {
+  it('lets the responsible coach make another coach responsible, by naming them on a new enrolment', async () => {
     const path = `/v1/participants/${w.people[0]!.id}`;
     expect(sensitiveValuesIn((await otherCoach('GET', path)).body)).toEqual([]);
     const programme = await created(admin, '/v1/programmes', {
@@ -437,6 +438,115 @@ describe('of the coaches, only the one responsible for a person is shown them', 
   });
 });
 
+describe('responsibility is given, not taken', () => {
+  const esfOf = async (as: Caller, person: { id: string }) =>
+    (await as('GET', `/v1/participants/${person.id}`)).body.esf;
+  const anotherProgramme = () =>
+    created(admin, '/v1/programmes', { templateId: 'career-planning', organisationId: w.y.id });
+
+  it('refuses a coach naming itself on an enrolment of a person it did not register, and shows it nothing', async () => {
+    const person = await created(
+      admin,
+      '/v1/participants',
+      participantBody({ firstName: 'Ilta', esf: esfWithAllFive }),
+    );
+    const programme = await anotherProgramme();
+    for (const stage of ['applied', 'active']) {
+      const taken = await otherCoach('POST', '/v1/enrolments', {
+        body: { participantId: person.id, programmeId: programme.id, coachId: w.client.clientId, stage },
+      });
+      expect(taken.status).toBe(403);
+      expect(taken.body.type).toBe('https://polku.fi/problems/responsibility-not-given');
+    }
+    // Nor through a person someone else is responsible for.
+    const viaOther = await otherCoach('POST', '/v1/enrolments', {
+      body: { participantId: w.people[1]!.id, programmeId: programme.id, coachId: w.client.clientId },
+    });
+    expect(viaOther.status).toBe(403);
+    expect(sensitiveValuesIn(await esfOf(otherCoach, person))).toEqual([]);
+    expect(sensitiveValuesIn(await esfOf(otherCoach, w.people[1]!))).toEqual([]);
+  });
+
+  it('ends the access when the enrolment ends', async () => {
+    // The coach was responsible for the third person until their enrolment was completed.
+    expect(sensitiveValuesIn({ esf: await esfOf(coach, w.people[2]!) })).toEqual([]);
+    expect(await esfOf(admin, w.people[2]!)).toMatchObject(ALL_FIVE);
+  });
+
+  it('moves with a handover by the responsible coach, audited, and the coach who handed over sees them no more', async () => {
+    const person = await created(
+      admin,
+      '/v1/participants',
+      participantBody({ firstName: 'Aamu', esf: esfWithAllFive }),
+    );
+    const enrolment = await created(admin, '/v1/enrolments', {
+      participantId: person.id,
+      programmeId: (await anotherProgramme()).id,
+      coachId: tenant.credentials.coach!.clientId,
+    });
+    expect(await esfOf(coach, person)).toMatchObject(ALL_FIVE);
+    const grab = await otherCoach('POST', `/v1/enrolments/${enrolment.id}/coach`, {
+      body: { coachId: w.client.clientId },
+      headers: ifMatch(enrolment),
+    });
+    expect(grab.status).toBe(403);
+    const handed = await coach('POST', `/v1/enrolments/${enrolment.id}/coach`, {
+      body: { coachId: w.client.clientId, reason: 'Siirtyy Lieksan tiimiin' },
+      headers: ifMatch(enrolment),
+    });
+    expect(handed.status).toBe(200);
+    expect(handed.body).toMatchObject({
+      coachId: w.client.clientId,
+      coachChanges: [
+        {
+          from: tenant.credentials.coach!.clientId,
+          to: w.client.clientId,
+          by: tenant.credentials.coach!.clientId,
+        },
+      ],
+    });
+    expect(await esfOf(otherCoach, person)).toMatchObject(ALL_FIVE);
+    expect(sensitiveValuesIn({ esf: await esfOf(coach, person) })).toEqual([]);
+    const back = await coach('POST', `/v1/enrolments/${enrolment.id}/coach`, {
+      body: { coachId: tenant.credentials.coach!.clientId },
+      headers: ifMatch(handed.body),
+    });
+    expect(back.status).toBe(403);
+    const trail = await admin('GET', `/v1/audit-events?participantId=${person.id}`);
+    const changes = trail.body.items.filter(
+      (event: { action: string }) => event.action === 'enrolment.coach-change',
+    );
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({
+      actor: { id: tenant.credentials.coach!.clientId, role: 'coach' },
+    });
+  });
+
+  it('lets the coach who registered a person be the first to make a coach responsible', async () => {
+    const person = await created(
+      coach,
+      '/v1/participants',
+      participantBody({ firstName: 'Uuno', esf: esfWithAllFive }),
+    );
+    expect(sensitiveValuesIn({ esf: await esfOf(coach, person) })).toEqual([]);
+    await created(coach, '/v1/enrolments', {
+      participantId: person.id,
+      programmeId: (await anotherProgramme()).id,
+      coachId: tenant.credentials.coach!.clientId,
+    });
+    expect(await esfOf(coach, person)).toMatchObject(ALL_FIVE);
+    // Once enrolled, the registrant has no say over the person it is not responsible for.
+    const second = await otherCoach('POST', '/v1/enrolments', {
+      body: {
+        participantId: person.id,
+        programmeId: (await anotherProgramme()).id,
+        coachId: w.client.clientId,
+      },
+    });
+    expect(second.status).toBe(403);
+  });
+});
+
 describe('a coach responsible for none of them', () => {
   /** Ids for the path parameters, by the segment before them; queries a route cannot answer without. */
   const pathIds = () => ({
@@ -446,7 +556,8 @@ describe('a coach responsible for none of them', () => {
     'funding-projects/{id}': w.project.id,
     'programmes/{id}': w.programme.id,
     'groups/{groupId}': w.group.id,
-    'participants/{id}': w.people[2]!.id,
+    // A person whose enrolment is open: the responsible coach is shown them there.
+    'participants/{id}': w.people[1]!.id,
     'consents/{consentId}': w.consent.id,
     'enrolments/{id}': w.enrolments[2]!.id,
     'sessions/{id}': w.session.id,

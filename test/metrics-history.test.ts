@@ -381,13 +381,19 @@ async function writeStructure(admin: Caller, plan: HistoryPlan, seed: number): P
   return { organisations, fundingProjects, programmes, participants: [] };
 }
 
-async function writePerson(caller: Caller, written: Written, person: PersonPlan): Promise<string> {
+/** The person as `caller` writes them; the tenant admin enrols them, giving the coach the responsibility. */
+async function writePerson(
+  caller: Caller,
+  admin: Caller,
+  written: Written,
+  person: PersonPlan,
+): Promise<string> {
   const participant = await created(caller, '/v1/participants', person.body);
   const enrolments: string[] = [];
   for (const stint of person.stints) {
     const programme = written.programmes[stint.programme] as Written['programmes'][number];
     const [first, ...moves] = stint.steps as [Step, ...Step[]];
-    let enrolment = await created(caller, '/v1/enrolments', {
+    let enrolment = await created(admin, '/v1/enrolments', {
       participantId: participant.id,
       programmeId: programme.id,
       ...(stint.group === null ? {} : { groupId: programme.groups[stint.group] }),
@@ -589,7 +595,7 @@ describe('a random history written through the API', () => {
         const written = await writeStructure(admin, plan, seed);
         written.participants = new Array(plan.people.length);
         await eachLimited(plan.people, 8, async (person, index) => {
-          written.participants[index] = await writePerson(tenant.as(person.as), written, person);
+          written.participants[index] = await writePerson(tenant.as(person.as), admin, written, person);
         });
         await writeSessions(coach, written, plan);
         await poller.drain();

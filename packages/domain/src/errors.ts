@@ -67,6 +67,13 @@ export class ForbiddenError extends ProblemError {
   readonly title = 'Not allowed';
 }
 
+/** A coach named a responsible coach it may not: responsibility for a person is given, not taken. */
+export class ResponsibilityNotGivenError extends ProblemError {
+  readonly status = 403;
+  readonly type = 'responsibility-not-given';
+  readonly title = 'Responsibility is given, not taken';
+}
+
 /** The caller's tenant is pending approval or suspended: nothing inside it is served. */
 export class TenantNotActiveError extends ProblemError {
   readonly status = 403;

@@ -81,6 +81,18 @@ export async function recordAuditEvents(db: Db, items: readonly Item[]): Promise
 
 export const auditEventOf = (item: Item) => entityOf<AuditEvent>(item, [IDEMPOTENCY_RECORD]);
 
+/** Who registered the participant: the actor of the first event about them, which is their creation. */
+export async function registrantOf(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+): Promise<AuditActor | undefined> {
+  const { PK, prefix } = collections.auditOfParticipant(tenantId, participantId);
+  const { items } = await queryPage(db, { partition: PK, prefix }, { limit: 1 });
+  const first = items[0];
+  return first?.action === 'participant.create' ? auditEventOf(first).actor : undefined;
+}
+
 function specOf(tenantId: string, filter: AuditFilter): QuerySpec {
   if ('participantId' in filter) {
     const { PK, prefix } = collections.auditOfParticipant(tenantId, filter.participantId);

@@ -184,6 +184,40 @@ export async function transitionEnrolment(
   return next;
 }
 
+export interface Handover {
+  coachId: string;
+  reason?: string | undefined;
+  actor: string;
+}
+
+/** Gives the enrolment to another responsible coach; who may is the caller's to decide. */
+export async function handOverEnrolment(
+  db: Db,
+  tenantId: string,
+  id: string,
+  handover: Handover,
+  expectedVersion: number,
+  options: WriteOptions = {},
+): Promise<Enrolment> {
+  const now = options.now ?? new Date();
+  const current = await getEnrolment(db, tenantId, id);
+  assertVersion('enrolment', current, expectedVersion);
+  const change = {
+    from: current.coachId,
+    to: handover.coachId,
+    at: now.toISOString(),
+    by: handover.actor,
+    ...(handover.reason ? { reason: handover.reason } : {}),
+  };
+  const next = revised(
+    current,
+    { coachId: handover.coachId, coachChanges: [...(current.coachChanges ?? []), change] },
+    now,
+  );
+  await commit(db, [enrolments.replace(tenantId, next, expectedVersion)], recordsOf(options, next));
+  return next;
+}
+
 export type EnrolmentFilter = { participantId: string } | { programmeId: string } | { groupId: string };
 
 function specOf(tenantId: string, filter: EnrolmentFilter) {
@@ -213,6 +247,16 @@ export async function listEnrolments(
 ): Promise<{ items: Enrolment[]; lastKey: Item | undefined }> {
   const result = await queryPage(db, specOf(tenantId, filter), page);
   return { items: result.items.map(enrolments.fromItem), lastKey: result.lastKey };
+}
+
+/** Every enrolment of a participant (a handful over a lifetime). */
+export async function enrolmentsOfParticipant(
+  db: Db,
+  tenantId: string,
+  participantId: string,
+): Promise<Enrolment[]> {
+  const items = await queryAll(db, specOf(tenantId, { participantId }));
+  return items.map(enrolments.fromItem);
 }
 
 /** Every enrolment of a group (bounded by its capacity and turnover). */

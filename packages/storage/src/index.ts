@@ -29,7 +29,10 @@ export {
   type EnrolmentFilter,
   enrolments,
   enrolmentsOfGroup,
+  enrolmentsOfParticipant,
   getEnrolment,
+  type Handover,
+  handOverEnrolment,
   listEnrolments,
   transitionEnrolment,
 } from './enrolments.ts';
@@ -91,6 +94,7 @@ export {
   dueForErasure,
   RETENTION_BATCH,
   type RetentionDue,
+  type RetentionOptions,
   type RetentionRun,
   runRetention,
 } from './retention.ts';

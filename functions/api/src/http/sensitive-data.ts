@@ -4,23 +4,11 @@
  */
 import { sensitiveDataScope } from '@polku/auth';
 import { schemas } from '@polku/domain';
-import { type Item, listEnrolments, type Participant } from '@polku/storage';
+import type { Participant } from '@polku/storage';
 import type { AppContext } from './env.ts';
+import { isResponsibleCoach } from './responsibility.ts';
 
 type Esf = Participant['esf'];
-
-/** Whether the caller is named as the coach of one of the participant's enrolments: one key query. */
-async function isResponsibleCoach(c: AppContext, participantId: string): Promise<boolean> {
-  const { db } = c.var.config;
-  const { tenantId, subject } = c.var.principal;
-  let startKey: Item | undefined;
-  do {
-    const page = await listEnrolments(db, tenantId, { participantId }, { limit: 100, startKey });
-    if (page.items.some((enrolment) => enrolment.coachId === subject)) return true;
-    startKey = page.lastKey;
-  } while (startKey);
-  return false;
-}
 
 /** Whether the caller is shown the participant's sensitive characteristics. */
 export async function seesSensitiveDataOf(c: AppContext, participantId: string): Promise<boolean> {

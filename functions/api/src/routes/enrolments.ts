@@ -7,16 +7,18 @@ import {
   getEnrolment,
   getGroup,
   getParticipant,
+  handOverEnrolment,
   listEnrolments,
   programmes,
   transitionEnrolment,
 } from '@polku/storage';
 import { auditedRead, auditWrite, readThenAudit } from '../http/audit.ts';
-import type { AppContext, AppEnv } from '../http/env.ts';
+import type { AppEnv } from '../http/env.ts';
 import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
+import { assertMayHandOver, assertMayMakeResponsible } from '../http/responsibility.ts';
 import { json, jsonBody, route } from '../http/route.ts';
 import { today } from '../http/today.ts';
 
@@ -72,7 +74,10 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
       summary: 'Enrol a participant in a programme (and a group)',
       description:
         'Entering stage enrolled or active takes a seat in the group: a full group is refused with 409 ' +
-        'unless its capacity is raised. One open enrolment per participant and programme.',
+        'unless its capacity is raised. One open enrolment per participant and programme. The coachId ' +
+        'becomes responsible for the person: a tenant_admin names anyone; a coach names a coach already ' +
+        'responsible for them, anyone while it is responsible itself, or anyone for a person it registered ' +
+        'who has had no enrolment yet (else 403 `responsibility-not-given`).',
       request: { body: jsonBody(schemas.EnrolmentCreate) },
       responses: { 201: json(schemas.Enrolment, 'Created') },
     }),
@@ -87,6 +92,7 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
           ? referenced('groupId', getGroup(db, tenantId, input.programmeId, input.groupId))
           : undefined,
       ]);
+      await assertMayMakeResponsible(c, input.participantId, input.coachId);
       const reply = responder(c, 201, location);
       const options = { ...reply.options, audit: auditWrite(c, 'enrolment.create', ofEnrolment) };
       const enrolment = await createEnrolment(
@@ -159,6 +165,40 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
         options,
       );
       return reply.send(enrolment);
+    },
+  );
+  app.openapi(
+    route({
+      method: 'post',
+      path: '/v1/enrolments/{id}/coach',
+      tag,
+      permission: 'enrolments:write',
+      ifMatch: true,
+      summary: 'Hand the enrolment over to another responsible coach',
+      description:
+        'The responsible coach is given by a tenant_admin or by the coach who is responsible now (anyone ' +
+        'else gets 403 `responsibility-not-given`); the change is kept in `coachChanges` and audited. A ' +
+        'coach sees the sensitive ESF characteristics of the people named to it on open enrolments only: ' +
+        'the coach handing over no longer does, unless another open enrolment still names it.',
+      request: { params: schemas.IdParam, body: jsonBody(schemas.CoachHandover) },
+      responses: { 200: json(schemas.Enrolment, 'Handed over') },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const input = c.req.valid('json');
+      const { db } = c.var.config;
+      const tenantId = c.var.principal.tenantId;
+      const current = await getEnrolment(db, tenantId, id);
+      assertMayHandOver(c, current);
+      if (input.coachId === current.coachId) {
+        throw new ValidationError('the coach is responsible already', [
+          { field: 'body.coachId', message: `${input.coachId} is the responsible coach already` },
+        ]);
+      }
+      const reply = responder(c, 200);
+      const options = { ...reply.options, audit: auditWrite(c, 'enrolment.coach-change', ofEnrolment) };
+      const handover = { coachId: input.coachId, reason: input.reason, actor: c.var.principal.subject };
+      return reply.send(await handOverEnrolment(db, tenantId, id, handover, expectedVersion(c), options));
     },
   );
 }

@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   'enrolment.read',
   'enrolment.create',
   'enrolment.stage-change',
+  'enrolment.coach-change',
   'attendance.read',
   'attendance.record',
   'consent.list',
@@ -66,12 +67,9 @@ export const AuditEvent = z
     action: z.enum(AUDIT_ACTIONS),
     actor: AuditActor,
     requestId: z.string().meta({ description: "Polku's id of the request, unique per request." }),
-    clientRequestId: z
-      .string()
-      .optional()
-      .meta({
-        description: 'The X-Request-Id the caller sent, if any (up to 128 of A–Z a–z 0–9 _ . : = -).',
-      }),
+    clientRequestId: z.string().optional().meta({
+      description: 'The X-Request-Id the caller sent, if any (up to 128 of A–Z a–z 0–9 _ . : = -).',
+    }),
   })
   .meta({ id: 'AuditEvent' });
 export type AuditEvent = z.infer<typeof AuditEvent>;
