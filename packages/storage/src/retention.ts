@@ -54,6 +54,8 @@ export interface RetentionOptions {
   deadline?: number;
   /** Told of each erasure that failed, with the error (ids only in the log, never personal data). */
   onFailure?: (participantId: string, error: unknown) => void;
+  /** The erasures' wait before their second pass (default ERASURE_SETTLE_MS, as an admin's erasure). */
+  settleMs?: number;
 }
 
 /** The people due for erasure on the day of `now`, at most `limit`, oldest activity first. */
@@ -116,7 +118,7 @@ export async function runRetention(
   for (const erasure of await unfinishedErasures(db, tenantId, limit)) {
     if (pastDeadline()) return run;
     await attempt(erasure.participantId, async () => {
-      await runErasure(db, tenantId, erasure, now);
+      await runErasure(db, tenantId, erasure, now, options.settleMs);
       run.resumed++;
     });
   }
@@ -152,7 +154,7 @@ export async function runRetention(
         requestId: `retention-${asOf}`,
         now,
       });
-      await runErasure(db, tenantId, erasure, now);
+      await runErasure(db, tenantId, erasure, now, options.settleMs);
       run.erased++;
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
