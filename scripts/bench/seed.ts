@@ -97,30 +97,36 @@ export async function seedBenchTenant(app: App, config: AppConfig, today: Date):
   });
   const people: string[] = [];
   for (let i = 0; i < 9; i++) {
-    const person = await call('POST', '/v1/participants', {
-      firstName: ['Aada', 'Elias', 'Venla', 'Leo', 'Sofia', 'Eino', 'Ella', 'Niilo', 'Pihla'][i],
-      lastName: [
-        'Lehtonen',
-        'Saarinen',
-        'Salminen',
-        'Heinonen',
-        'Niemi',
-        'Kinnunen',
-        'Turunen',
-        'Salo',
-        'Laine',
-      ][i],
-      birthDate: `${1995 + i}-0${1 + i}-1${i}`,
-      municipality: 'Joensuu',
-      email: `evening${i}@example.invalid`,
-      phone: '+358 40 123 4567',
-      esf: {
-        gender: i % 2 === 0 ? 'woman' : 'man',
-        labourMarketStatus: 'unemployed',
-        unemployedSince: date(400 + 20 * i),
-        iscedLevel: 2 + (i % 4),
+    const person = await call(
+      'POST',
+      '/v1/participants',
+      {
+        firstName: ['Aada', 'Elias', 'Venla', 'Leo', 'Sofia', 'Eino', 'Ella', 'Niilo', 'Pihla'][i],
+        lastName: [
+          'Lehtonen',
+          'Saarinen',
+          'Salminen',
+          'Heinonen',
+          'Niemi',
+          'Kinnunen',
+          'Turunen',
+          'Salo',
+          'Laine',
+        ][i],
+        birthDate: `${1995 + i}-0${1 + i}-1${i}`,
+        municipality: 'Joensuu',
+        email: `evening${i}@example.invalid`,
+        phone: '+358 40 123 4567',
+        esf: {
+          gender: i % 2 === 0 ? 'woman' : 'man',
+          labourMarketStatus: 'unemployed',
+          unemployedSince: date(400 + 20 * i),
+          iscedLevel: 2 + (i % 4),
+        },
+        // Registered by the coach, so the coach may make itself responsible for the newcomer.
       },
-    });
+      { Authorization: `Bearer ${tokens.coach}` },
+    );
     people.push(person.id);
   }
   const newcomerId = people.pop()!;

@@ -132,13 +132,16 @@ const enrol: Operation = async (load, t, r) => {
   const group = r.pick(programme.groups);
   const person = find(r, t.participants, (p) => !p.openProgrammes.has(programme.id));
   if (!person || group.seats >= group.capacity) return false;
+  // Responsibility is given, not taken: any coach enrols a person coach-1 is responsible for (an open
+  // enrolment names it); a person nobody is responsible for is enrolled by the tenant admin.
+  const token = person.openProgrammes.size > 0 ? coachOf(t, r) : t.adminToken;
   person.openProgrammes.add(programme.id);
   group.seats++;
   const body = await create(
     load,
     r,
     'enrolment: create',
-    coachOf(t, r),
+    token,
     '/v1/enrolments',
     {
       participantId: person.id,

@@ -22,34 +22,34 @@ export async function isResponsibleCoach(c: AppContext, participantId: string): 
   return (await responsibilityOf(c, participantId)).responsible.has(c.var.principal.subject);
 }
 
-const notGiven = () =>
+export const responsibilityNotGiven = () =>
   new ResponsibilityNotGivenError(
     'a coach becomes responsible for a person only when a tenant admin or the coach responsible now gives it',
   );
 
 /**
- * Refuses (403) a new enrolment naming a coach the caller may not make responsible: a coach names a
- * coach already responsible, anyone while it is responsible itself, or anyone for a person it
- * registered who has had no enrolment yet.
+ * Whether the caller may make `coachId` responsible for the person on a new enrolment: a tenant admin
+ * names anyone; a coach names a coach already responsible, anyone while it is responsible itself, or
+ * anyone for a person it registered who has had no enrolment yet. The enrolments and the registrant
+ * are read at once: one round trip.
  */
-export async function assertMayMakeResponsible(
+export async function mayMakeResponsible(
   c: AppContext,
   participantId: string,
   coachId: string,
-): Promise<void> {
+): Promise<boolean> {
   const { role, subject, tenantId } = c.var.principal;
-  if (role === 'tenant_admin') return;
-  const { responsible, everEnrolled } = await responsibilityOf(c, participantId);
-  if (responsible.has(coachId) || responsible.has(subject)) return;
-  if (!everEnrolled) {
-    const registrant = await registrantOf(c.var.config.db, tenantId, participantId);
-    if (registrant?.id === subject) return;
-  }
-  throw notGiven();
+  if (role === 'tenant_admin') return true;
+  const [{ responsible, everEnrolled }, registrant] = await Promise.all([
+    responsibilityOf(c, participantId),
+    registrantOf(c.var.config.db, tenantId, participantId),
+  ]);
+  if (responsible.has(coachId) || responsible.has(subject)) return true;
+  return !everEnrolled && registrant?.id === subject;
 }
 
 /** Refuses (403) a handover by anyone but a tenant admin and the enrolment's own coach. */
 export function assertMayHandOver(c: AppContext, enrolment: Enrolment): void {
   const { role, subject } = c.var.principal;
-  if (role !== 'tenant_admin' && enrolment.coachId !== subject) throw notGiven();
+  if (role !== 'tenant_admin' && enrolment.coachId !== subject) throw responsibilityNotGiven();
 }

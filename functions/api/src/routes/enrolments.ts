@@ -18,7 +18,7 @@ import { expectedVersion } from '../http/etag.ts';
 import { pageOf, pageRequest } from '../http/paging.ts';
 import { referenced } from '../http/references.ts';
 import { responder, sendResource } from '../http/respond.ts';
-import { assertMayHandOver, assertMayMakeResponsible } from '../http/responsibility.ts';
+import { assertMayHandOver, mayMakeResponsible, responsibilityNotGiven } from '../http/responsibility.ts';
 import { json, jsonBody, route } from '../http/route.ts';
 import { today } from '../http/today.ts';
 
@@ -85,14 +85,15 @@ export function registerEnrolments(app: OpenAPIHono<AppEnv>) {
       const input = c.req.valid('json');
       const { db } = c.var.config;
       const tenantId = c.var.principal.tenantId;
-      const [, , group] = await Promise.all([
+      const [, , group, allowed] = await Promise.all([
         referenced('participantId', getParticipant(db, tenantId, input.participantId)),
         referenced('programmeId', programmes.get(db, tenantId, input.programmeId)),
         input.groupId
           ? referenced('groupId', getGroup(db, tenantId, input.programmeId, input.groupId))
           : undefined,
+        mayMakeResponsible(c, input.participantId, input.coachId),
       ]);
-      await assertMayMakeResponsible(c, input.participantId, input.coachId);
+      if (!allowed) throw responsibilityNotGiven();
       const reply = responder(c, 201, location);
       const options = { ...reply.options, audit: auditWrite(c, 'enrolment.create', ofEnrolment) };
       const enrolment = await createEnrolment(
