@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
+import { dayOf } from '@polku/domain';
 
 /** Commands and the output shown under them. */
 export interface Step {
@@ -112,10 +113,6 @@ function stepsOf(body: string[], firstLine: number): Step[] {
 
 // ---- comparing what was printed with what the text shows
 
-/** Today in Helsinki, where the demo tenant is: what `<today>` stands for. */
-export const todayInHelsinki = (now = new Date()) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Helsinki' }).format(now);
-
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A shown line as a pattern: `…` any text, `<today>`, `<date>` any date, `<$NAME>` the variable's value. */
@@ -212,7 +209,8 @@ export async function runWalkthrough(
   await writeFile(script, scriptOf(walkthrough, stateIn, stateOut));
   const { output, code, timedOut } = await runBash(script, options);
   const where = (step: Step) => `${walkthrough.page}:${step.line} (§ ${walkthrough.title})`;
-  const today = todayInHelsinki();
+  // What `<today>` stands for: today in the tenant's calendar, as the API counts it.
+  const today = dayOf(new Date());
   const chunks = output.split(new RegExp(`\\n?${MARK}(step \\d+|end)${MARK}\\n`));
   // chunks: [before the first step, 'step 0', its output, 'step 1', …, 'end', after]
   const outputs = new Map<number, string>();
