@@ -3,7 +3,8 @@
  * shard from the newest record on, GetRecords about every 500 ms, batches handed to the same
  * function the Lambda runs. When the handler reports failures, the records from the first failed one
  * on are handed over again before anything newer (at most `maxRetries` times, as the event source's
- * retry attempts), then dropped with a log line.
+ * retry attempts), then dropped with a log line. While someone waits in drain(), rounds follow each
+ * other without the pause: a test waits for the records it wrote, not for the poll interval.
  */
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
@@ -153,9 +154,12 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   let stopped = false;
   let rounds = 0;
   let waiters: { after: number; resolve: () => void }[] = [];
+  /** Ends the pause between rounds early (a drain began, or the poller stops). */
+  let wake = () => {};
   const loop = (async () => {
     while (!stopped) {
       const round = ++rounds;
+      let failed = false;
       try {
         // New shards open as old ones close; look for them now and then.
         if (round % 10 === 1 || shards.size === 0) await discoverShards('TRIM_HORIZON');
@@ -165,34 +169,46 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
           waiters = waiters.filter((w) => w.after >= round);
         }
       } catch (error) {
+        failed = true;
         log({
           level: 'error',
           msg: 'stream poll failed; retrying',
           error: error instanceof Error ? error.message : String(error),
         });
       }
-      if (!stopped) await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      if (!stopped && (waiters.length === 0 || failed)) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, intervalMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
     }
   })();
 
   return {
     drain(timeoutMs = 30_000) {
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`stream not drained within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        waiters.push({
+        const waiter = {
           after: rounds,
           resolve: () => {
             clearTimeout(timer);
             resolve();
           },
-        });
+        };
+        const timer = setTimeout(() => {
+          waiters = waiters.filter((w) => w !== waiter);
+          reject(new Error(`stream not drained within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
+        wake();
       });
     },
     async stop() {
       stopped = true;
+      wake();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([loop, new Promise((resolve) => (timer = setTimeout(resolve, stopTimeoutMs)))]);
       clearTimeout(timer);
