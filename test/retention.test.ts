@@ -130,7 +130,7 @@ const due = async () => {
 };
 const exists = async (person: { id: string }) =>
   (await admin('GET', `/v1/participants/${person.id}`)).status === 200;
-/** The job, its erasures' second pass waiting no longer than the API's do here (DynamoDB Local's indexes are prompt). */
+/** The job; its erasures wait before their second pass no longer than the API's do here. */
 const retention = (options: Partial<RetentionOptions> = {}) =>
   runRetention(harness.db, tenant.id, {
     now: clock.now(),
