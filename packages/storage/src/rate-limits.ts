@@ -17,6 +17,33 @@ export interface RateLimit {
   windowSeconds: number;
 }
 
+function windowOf(rule: RateLimit, now: Date) {
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const start = nowSeconds - (nowSeconds % rule.windowSeconds);
+  return { start, end: start + rule.windowSeconds, nowSeconds };
+}
+
+/** Adds one to the window's counter; with `belowLimit`, only while it is below the rule's limit. */
+async function addAttempt(db: Db, rule: RateLimit, subject: string, now: Date, belowLimit: boolean) {
+  const window = windowOf(rule, now);
+  await db.doc.send(
+    new UpdateCommand({
+      TableName: db.tableName,
+      Key: keys.rateCounter(rule.scope, subject, String(window.start)),
+      UpdateExpression: 'ADD #count :one SET #ttl = :expires, entity = :entity',
+      ...(belowLimit ? { ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit' } : {}),
+      ExpressionAttributeNames: { '#count': 'count', '#ttl': attributes.ttl },
+      ExpressionAttributeValues: {
+        ':one': 1,
+        ':expires': window.end,
+        ':entity': 'rate-counter',
+        ...(belowLimit ? { ':limit': rule.limit } : {}),
+      },
+    }),
+  );
+  return window;
+}
+
 /** Counts an attempt; returns undefined when allowed, or the seconds until the window ends. */
 export async function spendRateLimit(
   db: Db,
@@ -24,34 +51,16 @@ export async function spendRateLimit(
   subject: string,
   now = new Date(),
 ): Promise<number | undefined> {
-  const { start: windowStart, end: windowEnd, nowSeconds } = windowOf(rule, now);
   try {
-    await db.doc.send(
-      new UpdateCommand({
-        TableName: db.tableName,
-        Key: keys.rateCounter(rule.scope, subject, String(windowStart)),
-        UpdateExpression: 'ADD #count :one SET #ttl = :expires, entity = :entity',
-        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-        ExpressionAttributeNames: { '#count': 'count', '#ttl': attributes.ttl },
-        ExpressionAttributeValues: {
-          ':one': 1,
-          ':limit': rule.limit,
-          ':expires': windowEnd,
-          ':entity': 'rate-counter',
-        },
-      }),
-    );
+    await addAttempt(db, rule, subject, now, true);
     return undefined;
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return Math.max(1, windowEnd - nowSeconds);
+    if (error instanceof ConditionalCheckFailedException) {
+      const window = windowOf(rule, now);
+      return Math.max(1, window.end - window.nowSeconds);
+    }
     translate(error);
   }
-}
-
-function windowOf(rule: RateLimit, now: Date) {
-  const nowSeconds = Math.floor(now.getTime() / 1000);
-  const start = nowSeconds - (nowSeconds % rule.windowSeconds);
-  return { start, end: start + rule.windowSeconds, nowSeconds };
 }
 
 /**
@@ -77,17 +86,8 @@ export async function countAttempt(
   subject: string,
   now = new Date(),
 ): Promise<void> {
-  const window = windowOf(rule, now);
   try {
-    await db.doc.send(
-      new UpdateCommand({
-        TableName: db.tableName,
-        Key: keys.rateCounter(rule.scope, subject, String(window.start)),
-        UpdateExpression: 'ADD #count :one SET #ttl = :expires, entity = :entity',
-        ExpressionAttributeNames: { '#count': 'count', '#ttl': attributes.ttl },
-        ExpressionAttributeValues: { ':one': 1, ':expires': window.end, ':entity': 'rate-counter' },
-      }),
-    );
+    await addAttempt(db, rule, subject, now, false);
   } catch (error) {
     translate(error);
   }
