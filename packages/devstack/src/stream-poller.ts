@@ -16,6 +16,7 @@ import {
   type GetRecordsCommandOutput,
   GetShardIteratorCommand,
   type ShardIteratorType,
+  TrimmedDataAccessException,
 } from '@aws-sdk/client-dynamodb-streams';
 
 export interface StreamPollerOptions {
@@ -128,13 +129,28 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   async function pollShard(id: string, cursor: ShardCursor): Promise<number> {
     if (cursor.pending.length > 0 && !(await handle(id, cursor, cursor.pending)))
       return cursor.pending.length;
-    cursor.iterator ??= await iteratorOf(id, cursor.from, cursor.after);
+    const fresh = cursor.iterator === undefined;
     let result: GetRecordsCommandOutput;
     try {
+      cursor.iterator ??= await iteratorOf(id, cursor.from, cursor.after);
       result = await streams.send(new GetRecordsCommand({ ShardIterator: cursor.iterator, Limit: 100 }));
     } catch (error) {
-      if (!(error instanceof ExpiredIteratorException)) throw error;
+      if (error instanceof ExpiredIteratorException) {
+        cursor.iterator = undefined;
+        return 1;
+      }
+      if (!(error instanceof TrimmedDataAccessException)) throw error;
+      // The iterator points before the oldest record kept: in AWS once records are 24 hours old, in
+      // DynamoDB Local also (and from then on) when it was taken on an empty shard and another
+      // table was written before this one. Read on after the last record read; if that is gone too,
+      // or none was read, from the oldest record there.
       cursor.iterator = undefined;
+      if (fresh || cursor.after === undefined) {
+        if (cursor.after !== undefined)
+          log({ level: 'warn', msg: 'stream records trimmed unread', shardId: id });
+        cursor.after = undefined;
+        cursor.from = 'TRIM_HORIZON';
+      }
       return 1;
     }
     const records = result.Records ?? [];
