@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { _Record } from '@aws-sdk/client-dynamodb-streams';
 import { ensureTable, type StreamPoller, startStreamPoller } from '@polku/devstack';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 
@@ -38,7 +37,7 @@ async function watch(tableName: string, intervalMs = 600_000) {
     endpoint: inject('dynamoEndpoint'),
     tableName,
     intervalMs,
-    onRecords: async (records: _Record[]) => {
+    onRecords: async (records) => {
       for (const record of records) seen.push(String(record.dynamodb?.Keys?.PK?.S));
       return { batchItemFailures: [] };
     },
