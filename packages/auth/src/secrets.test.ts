@@ -17,6 +17,14 @@ describe('client secrets', () => {
     expect(await hashSecret(secret)).not.toBe(stored);
   });
 
+  it("are hashed at Polku's cost unless told otherwise, and checked at the cost they were stored with", async () => {
+    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$/);
+    const cheaper = await hashSecret(secret, { N: 2 ** 10, r: 8, p: 1 });
+    expect(cheaper).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await verifySecret(secret, cheaper)).toBe(true);
+    expect(await verifySecret(`${secret}x`, cheaper)).toBe(false);
+  });
+
   it('are each different', () => {
     expect(generateSecret()).not.toBe(secret);
     expect(secret.length).toBeGreaterThanOrEqual(43);

@@ -4,7 +4,14 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
-const COST = { N: 2 ** 14, r: 8, p: 1 };
+/** scrypt's cost parameters: CPU and memory (N, r) and parallelism (p). */
+export interface SecretCost {
+  N: number;
+  r: number;
+  p: number;
+}
+
+const COST: SecretCost = { N: 2 ** 14, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
 function derive(secret: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
@@ -19,10 +26,14 @@ export function generateSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-export async function hashSecret(secret: string): Promise<string> {
+/**
+ * Hashes at Polku's cost unless told otherwise: only tests hash at a lower one, for secrets that
+ * guard nothing (verifying reads the cost from the stored hash, so the same code checks either).
+ */
+export async function hashSecret(secret: string, cost: SecretCost = COST): Promise<string> {
   const salt = randomBytes(16);
-  const key = await derive(secret, salt, COST.N, COST.r, COST.p);
-  return `scrypt$${COST.N}$${COST.r}$${COST.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+  const key = await derive(secret, salt, cost.N, cost.r, cost.p);
+  return `scrypt$${cost.N}$${cost.r}$${cost.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
 export async function verifySecret(secret: string, stored: string): Promise<boolean> {
